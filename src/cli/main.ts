@@ -1,0 +1,59 @@
+/**
+ * The `riposte` command line. Each command lives in its own file and is registered here; this file
+ * only composes them and turns failures into a message and an exit status.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/app-config';
+import type { CliContext, CliIo } from './context';
+import { replayCommand } from './replay';
+
+const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+export function buildProgram(cli: CliContext): Command {
+  const program = new Command('riposte')
+    .description(
+      'Riposte detects large-scale attacks across all the security agents of an application\n' +
+        '(brute force, credential stuffing, account takeover, floods, scanners) and answers them\n' +
+        'with ban and redirect responses that the agents enforce.',
+    )
+    .version(versionOf(), '-V, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (s) => cli.io.stdout.write(s),
+      writeErr: (s) => cli.io.stderr.write(s),
+    })
+    .exitOverride();
+  program.addCommand(replayCommand(cli));
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const cli: CliContext = { io, exitCode: 0 };
+  const program = buildProgram(cli);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return cli.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // help, version, usage errors: already printed
+    if (error instanceof ConfigError) {
+      io.stderr.write(`riposte: ${error.message}\n`);
+      return 2;
+    }
+    if (isMissingFile(error)) {
+      io.stderr.write(`riposte: ${error.path} does not exist\n`);
+      return 2;
+    }
+    io.stderr.write(`riposte: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+function isMissingFile(error: unknown): error is NodeJS.ErrnoException & { path: string } {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && typeof (error as { path?: unknown }).path === 'string';
+}
+
+function versionOf(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}

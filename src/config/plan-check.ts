@@ -1,0 +1,57 @@
+/**
+ * Checks a detector plan before it runs: what a zod schema of parameters cannot see (a window
+ * shorter than a second, a redirect without a URL, a match on a field that does not exist).
+ */
+import type { DetectorPlan } from '../core/detector';
+import { fieldPathProblem } from '../events/fields';
+import { compileMatch, MatchSpecError } from '../events/match';
+
+const MAX_WINDOW_SECONDS = 7 * 86400;
+
+function positiveInteger(value: number, max: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= max;
+}
+
+/** Everything wrong with `plan`, each as `key: what is wrong`; empty when it can run. */
+export function planProblems(plan: DetectorPlan): string[] {
+  const problems: string[] = [];
+  plan.groupBy.forEach((path, i) => {
+    const problem = fieldPathProblem(path);
+    if (problem !== null) problems.push(`groupBy[${i}]: ${problem}`);
+  });
+  if (plan.groupBy.length === 0) problems.push('groupBy: name at least one field to group events by');
+  if (plan.signals.length === 0) problems.push('signals: a detector needs at least one signal');
+  plan.signals.forEach((signal, i) => {
+    const at = `signals[${i}]`;
+    try {
+      compileMatch(signal.when, `${at}.when`);
+    } catch (error) {
+      if (!(error instanceof MatchSpecError)) throw error;
+      problems.push(error.message);
+    }
+    if (!positiveInteger(signal.threshold, 1_000_000)) problems.push(`${at}.threshold: ${signal.threshold} is not an integer from 1 to 1000000`);
+    if (!positiveInteger(signal.windowSeconds, MAX_WINDOW_SECONDS)) {
+      problems.push(`${at}.windowSeconds: ${signal.windowSeconds} is not an integer from 1 to ${MAX_WINDOW_SECONDS} (7 days)`);
+    }
+    if (signal.kind === 'distinct') {
+      const problem = fieldPathProblem(signal.field);
+      if (problem !== null) problems.push(`${at}.field: ${problem}`);
+      if (signal.maxValues !== undefined && !positiveInteger(signal.maxValues, 10_000)) {
+        problems.push(`${at}.maxValues: ${signal.maxValues} is not an integer from 1 to 10000`);
+      }
+    }
+  });
+  const response = plan.response;
+  const targetProblem = fieldPathProblem(response.target.field);
+  if (targetProblem !== null) problems.push(`response.target.field: ${targetProblem}`);
+  if (!positiveInteger(response.durationSeconds, 365 * 86400)) {
+    problems.push(`response.durationSeconds: ${response.durationSeconds} is not an integer from 1 to 31536000 (a year)`);
+  }
+  if (response.action === 'redirect' && (response.redirectUrl === undefined || response.redirectUrl === '')) {
+    problems.push('response.redirectUrl: a redirect needs the URL agents send the target to');
+  }
+  if (plan.cooldownSeconds !== undefined && !(Number.isInteger(plan.cooldownSeconds) && plan.cooldownSeconds >= 0)) {
+    problems.push(`cooldownSeconds: ${plan.cooldownSeconds} is not a whole number of seconds`);
+  }
+  return problems;
+}

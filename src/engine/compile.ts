@@ -1,0 +1,113 @@
+/**
+ * Turns a detector plan into the closures the hot loop calls: a match predicate, a group-key reader,
+ * and a window per signal. Built-in detectors and playbooks both pass through here, which is why a
+ * playbook costs what the equivalent built-in costs.
+ */
+import type { DetectorPlan, ResolvedDetector, SignalSpec } from '../core/detector';
+import { compileKey } from '../events/fields';
+import { compileMatch, type CompiledMatch } from '../events/match';
+import type { RiposteEvent } from '../events/schema';
+import { addToCount, countCap, CountState } from '../window/count';
+import { addToDistinct, DistinctState } from '../window/distinct';
+import { KeyedWindows, toStamp, type WindowBudget } from '../window/keyed';
+import type { WindowMatch } from '../window/types';
+
+export interface CompiledSignal {
+  readonly spec: SignalSpec;
+  readonly match: CompiledMatch;
+  readonly windowMs: number;
+  readonly windows: KeyedWindows<CountState> | KeyedWindows<DistinctState>;
+  /** Adds the event to its group's window; reports the window it completes, or null. */
+  observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number): WindowMatch | null;
+}
+
+export interface CompiledDetector {
+  readonly name: string;
+  readonly resolved: ResolvedDetector;
+  readonly signals: readonly CompiledSignal[];
+  readonly maxWindowMs: number;
+  readonly cooldownMs: number;
+  groupKey(event: RiposteEvent): string | undefined;
+  targetValue(event: RiposteEvent): string | undefined;
+}
+
+export class PlanError extends Error {}
+
+/** Separates the values of a multi-field group key; it cannot appear in JSON text unescaped. */
+const KEY_SEPARATOR = '\u001f';
+
+function compileGroupKey(paths: readonly string[]): (event: RiposteEvent) => string | undefined {
+  const readers = paths.map((p) => compileKey(p));
+  if (readers.length === 1) return readers[0] as (event: RiposteEvent) => string | undefined;
+  return (e) => {
+    let key = '';
+    for (let i = 0; i < readers.length; i++) {
+      const part = (readers[i] as (event: RiposteEvent) => string | undefined)(e);
+      if (part === undefined) return undefined;
+      key = i === 0 ? part : key + KEY_SEPARATOR + part;
+    }
+    return key;
+  };
+}
+
+function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, latenessMs: number): CompiledSignal {
+  const match = compileMatch(spec.when, `${where}.when`);
+  const windowMs = spec.windowSeconds * 1000;
+  const threshold = spec.threshold;
+  if (spec.kind === 'count') {
+    const windows = new KeyedWindows<CountState>(budget);
+    const cap = countCap(threshold, windowMs, latenessMs);
+    return {
+      spec,
+      match,
+      windowMs,
+      windows,
+      observe(key, _event, time, oldestOnTime) {
+        const state = windows.get(key);
+        if (state === undefined) {
+          const fresh = new CountState(time, toStamp(time));
+          windows.insert(key, fresh);
+          return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [] } : null;
+        }
+        return addToCount(state, time, threshold, windowMs, oldestOnTime - windowMs, cap);
+      },
+    };
+  }
+  const valueOf = compileKey(spec.field);
+  const windows = new KeyedWindows<DistinctState>(budget);
+  const cap = Math.max(threshold, spec.maxValues ?? threshold);
+  return {
+    spec,
+    match,
+    windowMs,
+    windows,
+    observe(key, event, time) {
+      const value = valueOf(event);
+      if (value === undefined) return null;
+      const state = windows.get(key);
+      if (state === undefined) {
+        windows.insert(key, new DistinctState(value, time, toStamp(time)));
+        return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [value] } : null;
+      }
+      return addToDistinct(state, value, time, threshold, windowMs, cap);
+    },
+  };
+}
+
+export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget, latenessMs: number): CompiledDetector {
+  const plan: DetectorPlan = resolved.plan;
+  const where = `detectors.${resolved.name}`;
+  if (plan.groupBy.length === 0) throw new PlanError(`${where}.groupBy: name at least one field to group events by`);
+  if (plan.signals.length === 0) throw new PlanError(`${where}.signals: a detector needs at least one signal`);
+  const signals = plan.signals.map((s, i) => compileSignal(s, `${where}.signals[${i}]`, budget, latenessMs));
+  const targetValue = compileKey(plan.response.target.field);
+  return {
+    name: resolved.name,
+    resolved,
+    signals,
+    maxWindowMs: Math.max(...signals.map((s) => s.windowMs)),
+    cooldownMs: (plan.cooldownSeconds ?? 0) * 1000,
+    groupKey: compileGroupKey(plan.groupBy),
+    targetValue,
+  };
+}

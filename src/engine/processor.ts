@@ -1,0 +1,335 @@
+/**
+ * The shard processor: one per Kinesis shard, driven by the KCL child or the local poller, or by
+ * `riposte replay`. It turns a batch of records into the responses to write and the position that
+ * is safe to checkpoint once they are written.
+ *
+ * A batch runs in two passes. The first decodes every record, which tells which applications appear
+ * for the first time; their past responses are read from the history (the only I/O, once per
+ * application). The second pass is synchronous and in shard order: timeliness, duplicates, then
+ * every detector of the event's application and type.
+ */
+import type { AppConfigSource } from '../config/app-config';
+import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
+import { silentLogger } from '../core/ports';
+import { responseId, targetKey, type SecurityResponse } from '../core/response';
+import { decodeEvent, type DecodeResult } from '../events/decode';
+import type { RiposteEvent } from '../events/schema';
+import { toStamp, WindowBudget, type KeyedWindows, type WindowState } from '../window/keyed';
+import type { WindowMatch } from '../window/types';
+import { Watermark } from '../window/watermark';
+import { AppContext } from './app-context';
+import { CheckpointPlanner } from './checkpoint';
+import type { CompiledDetector, CompiledSignal } from './compile';
+import { DedupIndex } from './dedup';
+import { ResponseLedger } from './ledger';
+import { ShardStats } from './stats';
+import type { BatchOutcome, Position, ShardRecord } from './types';
+
+export interface ProcessorOptions {
+  shardId: string;
+  config: AppConfigSource;
+  /** Responses written before this processor started; without it, none. */
+  history?: ResponseHistory;
+  logger?: Logger;
+  /** How far behind the newest event time a report may arrive and still count. */
+  latenessSeconds?: number;
+  /** How far ahead of its arrival time an event time may be. */
+  futureToleranceSeconds?: number;
+  /** The memory budget: window states (one per group and detector signal) kept at most. */
+  maxWindowStates?: number;
+  /** Event ids remembered for duplicate detection, at most. */
+  maxDedupIds?: number;
+}
+
+export const PROCESSOR_DEFAULTS = {
+  latenessSeconds: 120,
+  futureToleranceSeconds: 300,
+  maxWindowStates: 1_000_000,
+  maxDedupIds: 500_000,
+} as const;
+
+const SWEEP_EVERY_MS = 1000;
+const EVICTION_LOG_INTERVAL_MS = 10_000;
+const PREVIEW_BYTES = 256;
+
+export class ShardProcessor {
+  readonly shardId: string;
+  readonly stats = new ShardStats();
+  readonly budget: WindowBudget;
+  private readonly config: AppConfigSource;
+  private readonly logger: Logger;
+  private readonly watermark: Watermark;
+  private readonly planner = new CheckpointPlanner();
+  private readonly dedup: DedupIndex;
+  private readonly ledger: ResponseLedger;
+  private readonly apps = new Map<string, AppContext>();
+  private readonly latenessMs: number;
+  private maxWindowMs = 0;
+  private lastSweep = -Infinity;
+  private lastEvictionLog = { at: 0, evicted: 0 };
+  private responses: SecurityResponse[] = [];
+  private deadLetters: DeadLetter[] = [];
+
+  constructor(options: ProcessorOptions) {
+    const o = { ...PROCESSOR_DEFAULTS, ...options };
+    this.shardId = o.shardId;
+    this.config = o.config;
+    this.logger = o.logger ?? silentLogger;
+    this.latenessMs = o.latenessSeconds * 1000;
+    this.watermark = new Watermark(this.latenessMs, o.futureToleranceSeconds * 1000);
+    this.budget = new WindowBudget(o.maxWindowStates);
+    this.dedup = new DedupIndex(o.maxDedupIds);
+    this.ledger = new ResponseLedger(o.history);
+  }
+
+  /** The largest event time seen on this shard (ms), or -Infinity. */
+  get maxEventTime(): number {
+    return this.watermark.maxEventTime;
+  }
+
+  /** The last checkpoint this processor offered. */
+  get lastCheckpoint(): Position | null {
+    return this.planner.lastOffered;
+  }
+
+  async processBatch(records: readonly ShardRecord[]): Promise<BatchOutcome> {
+    const decoded = records.map((r) => decodeEvent(r.data));
+    await this.loadHistory(decoded);
+    this.refreshConfigs();
+
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as ShardRecord;
+      const result = decoded[i] as DecodeResult;
+      const maxBefore = this.watermark.maxEventTime;
+      this.stats.records++;
+      this.stats.bytes += record.data.byteLength;
+      if (result.ok) this.consider(record, result.event, result.time);
+      else this.deadLetter(record, result.reason);
+      this.planner.observe(record, maxBefore, this.watermark.maxEventTime);
+    }
+
+    this.housekeeping();
+    const outcome: BatchOutcome = {
+      responses: this.responses,
+      deadLetters: this.deadLetters,
+      checkpoint: this.planner.offer(this.watermark.value - this.maxWindowMs),
+    };
+    this.responses = [];
+    this.deadLetters = [];
+    return outcome;
+  }
+
+  /** Drops every window: the shard's lease moved elsewhere, or the processor is done. */
+  close(): void {
+    for (const ctx of this.apps.values()) ctx.clear();
+    this.apps.clear();
+  }
+
+  /** Number of window states held, across applications and detectors. */
+  get trackedWindows(): number {
+    return this.budget.size;
+  }
+
+  private consider(record: ShardRecord, event: RiposteEvent, time: number): void {
+    const timeliness = this.watermark.classify(time, record.arrivalTime);
+    if (timeliness === 'late') {
+      this.stats.late++;
+      return;
+    }
+    if (timeliness === 'future') {
+      this.stats.future++;
+      const ahead = Math.round((time - (record.arrivalTime as number)) / 1000);
+      this.deadLetter(
+        record,
+        `ts: ${event.ts} is ${ahead} s after the record reached Kinesis; at most ${this.watermark.futureToleranceMs / 1000} s is allowed (is the agent's clock right?)`,
+      );
+      return;
+    }
+    if (event.id !== undefined && this.dedup.seen(event.appId, event.id, time)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.stats.accepted++;
+    const props = event.props;
+    if (props !== undefined && props.blockedBy !== undefined) {
+      this.stats.blockedByResponse++;
+      return;
+    }
+    const ctx = this.apps.get(event.appId) ?? this.createContext(event.appId);
+    if (ctx.allowlisted(event)) {
+      this.stats.allowlisted++;
+      return;
+    }
+    const subscriptions = ctx.byType[event.type];
+    const oldestOnTime = this.watermark.value;
+    for (let i = 0; i < subscriptions.length; i++) {
+      const { detector, signal } = subscriptions[i] as { detector: CompiledDetector; signal: CompiledSignal };
+      if (!signal.match.test(event)) continue;
+      const key = detector.groupKey(event);
+      if (key === undefined) continue;
+      const match = signal.observe(key, event, time, oldestOnTime);
+      if (match !== null) this.fire(ctx, detector, signal, event, time, match);
+    }
+    if (this.budget.over()) this.evictWindows();
+  }
+
+  private fire(ctx: AppContext, detector: CompiledDetector, signal: CompiledSignal, event: RiposteEvent, time: number, match: WindowMatch): void {
+    this.stats.detections++;
+    this.stats.bump(this.stats.detectionsByDetector, detector.name);
+    const spec = detector.resolved.plan.response;
+    const value = detector.targetValue(event);
+    if (value === undefined) return;
+    const target = { type: spec.target.type, value };
+    const key = targetKey(target.type, value);
+    const id = responseId({ appId: ctx.appId, detector: detector.name, target, triggerTime: time, triggerEventId: event.id });
+    if (this.ledger.suppressing(ctx.appId, detector.name, key, time, id, signal.windowMs, detector.cooldownMs)) {
+      this.stats.suppressed++;
+      return;
+    }
+    const policy = ctx.config.repeatOffenders;
+    const simulated = detector.resolved.simulate;
+    const prior = this.ledger.priorCount(ctx.appId, key, time, policy.lookbackSeconds * 1000, simulated, id);
+    const durationSeconds = Math.min(
+      Math.round(spec.durationSeconds * policy.factor ** prior),
+      Math.max(policy.maxDurationSeconds, spec.durationSeconds),
+    );
+    const response: SecurityResponse = {
+      id,
+      appId: ctx.appId,
+      action: spec.action,
+      target,
+      redirectUrl: spec.action === 'redirect' ? (spec.redirectUrl ?? null) : null,
+      detector: detector.name,
+      reason: renderReason(signal, match),
+      evidence: {
+        count: match.count,
+        windowSeconds: signal.spec.windowSeconds,
+        firstSeen: new Date(match.firstSeen).toISOString(),
+        lastSeen: new Date(match.lastSeen).toISOString(),
+        samples: match.samples,
+      },
+      createdAt: new Date(time).toISOString(),
+      expiresAt: new Date(time + durationSeconds * 1000).toISOString(),
+      simulated,
+    };
+    this.ledger.record(response);
+    this.responses.push(response);
+    this.stats.responses++;
+    this.stats.bump(this.stats.responsesByDetector, detector.name);
+  }
+
+  private deadLetter(record: ShardRecord, reason: string): void {
+    this.stats.rejected++;
+    const letter: DeadLetter = {
+      shardId: this.shardId,
+      sequenceNumber: record.sequenceNumber,
+      subSequenceNumber: record.subSequenceNumber ?? 0,
+      partitionKey: record.partitionKey,
+      reason,
+      size: record.data.byteLength,
+      preview: Buffer.from(record.data.buffer, record.data.byteOffset, Math.min(PREVIEW_BYTES, record.data.byteLength)).toString('base64'),
+    };
+    this.deadLetters.push(letter);
+    this.logger.warn(
+      { shardId: letter.shardId, sequenceNumber: letter.sequenceNumber, subSequenceNumber: letter.subSequenceNumber, partitionKey: letter.partitionKey, reason },
+      'record rejected',
+    );
+  }
+
+  private async loadHistory(decoded: readonly DecodeResult[]): Promise<void> {
+    const firstSeen = new Map<string, number>();
+    for (const d of decoded) {
+      if (!d.ok || this.ledger.isLoaded(d.event.appId)) continue;
+      const earliest = firstSeen.get(d.event.appId);
+      if (earliest === undefined || d.time < earliest) firstSeen.set(d.event.appId, d.time);
+    }
+    await Promise.all(
+      [...firstSeen].map(([appId, time]) => {
+        const policy = this.config.forApp(appId).repeatOffenders;
+        const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
+        return this.ledger.load(appId, time - this.latenessMs - reach);
+      }),
+    );
+  }
+
+  private createContext(appId: string): AppContext {
+    let ctx: AppContext;
+    try {
+      ctx = new AppContext(appId, this.config.forApp(appId), this.budget, this.latenessMs, undefined);
+    } catch (error) {
+      // A configuration the source let through but that cannot run: keep the shard moving.
+      this.logger.error({ appId, err: error }, 'application configuration cannot run; its events are not counted');
+      ctx = new AppContext(appId, { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } }, this.budget, this.latenessMs, undefined);
+    }
+    this.apps.set(appId, ctx);
+    this.maxWindowMs = Math.max(this.maxWindowMs, ctx.maxWindowMs);
+    return ctx;
+  }
+
+  /** Picks up configuration changes between batches; windows of unchanged detectors are kept. */
+  private refreshConfigs(): void {
+    for (const [appId, ctx] of this.apps) {
+      const config = this.config.forApp(appId);
+      if (config === ctx.config) continue;
+      try {
+        const next = new AppContext(appId, config, this.budget, this.latenessMs, ctx);
+        this.apps.set(appId, next);
+        this.maxWindowMs = Math.max(this.maxWindowMs, next.maxWindowMs);
+        this.logger.info({ appId, detectors: next.detectors.map((d) => d.name) }, 'application configuration reloaded');
+      } catch (error) {
+        this.logger.error({ appId, err: error }, 'new application configuration cannot run; keeping the previous one');
+      }
+    }
+  }
+
+  private *allWindows(): Generator<{ windows: KeyedWindows<WindowState>; windowMs: number }> {
+    for (const ctx of this.apps.values()) {
+      for (const d of ctx.detectors) for (const s of d.signals) yield { windows: s.windows as KeyedWindows<WindowState>, windowMs: s.windowMs };
+    }
+  }
+
+  /** Expires idle windows and ids once per second of event time; logs evictions now and then. */
+  private housekeeping(): void {
+    const now = this.watermark.maxEventTime;
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = now;
+      const oldestOnTime = this.watermark.value;
+      const nowStamp = toStamp(now);
+      for (const { windows, windowMs } of this.allWindows()) windows.expire(oldestOnTime - windowMs, nowStamp);
+      this.dedup.expire(oldestOnTime);
+      const reach = Math.max(...[...this.apps.values()].map((c) => c.config.repeatOffenders.lookbackSeconds), 0) * 1000;
+      this.ledger.expire(oldestOnTime - reach - this.latenessMs);
+    }
+    const evicted = this.budget.evicted + this.dedup.evicted;
+    const clock = Date.now(); // for log pacing only; decisions never read the clock
+    if (evicted > this.lastEvictionLog.evicted && clock - this.lastEvictionLog.at >= EVICTION_LOG_INTERVAL_MS) {
+      this.logger.warn(
+        { shardId: this.shardId, windowsEvicted: this.budget.evicted, idsEvicted: this.dedup.evicted, trackedWindows: this.budget.size, limit: this.budget.limit },
+        'memory budget reached: evicting the least recently seen actors (a flood of fresh actors?)',
+      );
+      this.lastEvictionLog = { at: clock, evicted };
+    }
+  }
+
+  private evictWindows(): void {
+    const batch = Math.max(1, Math.floor(this.budget.limit / 100));
+    const nowStamp = toStamp(this.watermark.maxEventTime);
+    while (this.budget.over()) {
+      let largest: KeyedWindows<WindowState> | undefined;
+      for (const { windows } of this.allWindows()) if (largest === undefined || windows.size > largest.size) largest = windows;
+      if (largest === undefined || largest.size === 0) return;
+      largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), nowStamp);
+    }
+  }
+}
+
+function renderReason(signal: CompiledSignal, match: WindowMatch): string {
+  const spec = signal.spec;
+  const data: Record<string, string> = {
+    count: String(match.count),
+    threshold: String(spec.threshold),
+    windowSeconds: String(spec.windowSeconds),
+    field: spec.kind === 'distinct' ? spec.field : '',
+  };
+  return spec.reason.replace(/\{(\w+)\}/g, (whole, name: string) => data[name] ?? whole);
+}

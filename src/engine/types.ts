@@ -1,0 +1,33 @@
+import type { DeadLetter } from '../core/ports';
+import type { SecurityResponse } from '../core/response';
+
+/** One Kinesis record as both drivers hand it to the engine. */
+export interface ShardRecord {
+  data: Uint8Array;
+  /** Decimal string of up to 128 bits: never a JavaScript number. */
+  sequenceNumber: string;
+  /** Position inside a KPL-aggregated record; 0 otherwise. */
+  subSequenceNumber?: number;
+  /** When Kinesis received the record (epoch ms). */
+  arrivalTime?: number;
+  partitionKey?: string;
+}
+
+/** A checkpoint: everything up to and including this record is done. */
+export interface Position {
+  sequenceNumber: string;
+  subSequenceNumber: number;
+}
+
+export interface BatchOutcome {
+  /** Responses to write, in the order they were decided. */
+  responses: SecurityResponse[];
+  /** Records that could not be used, to be kept for inspection. */
+  deadLetters: DeadLetter[];
+  /**
+   * The position that is safe to checkpoint once `responses` and `deadLetters` (and those of every
+   * earlier batch) are durable, or null when it has not moved. Replaying from it rebuilds the same
+   * windows.
+   */
+  checkpoint: Position | null;
+}

@@ -1,0 +1,94 @@
+/**
+ * "N distinct values within W", exactly, on event time.
+ *
+ * A key keeps each value with the last time it was seen, ordered by that time. The window is the W
+ * ending at the key's newest event, (T - W, T]: a value is in it when its last time is after T - W,
+ * because no time kept is after T. So a value whose last time falls out of that window can never
+ * come back without being seen again, and is dropped. An out-of-order event counts when it falls in
+ * the current window.
+ *
+ * The cap bounds the values kept per key. It is never below the threshold, so when the cap binds
+ * every kept value is inside the window and the key has fired: evicting the oldest value cannot hide
+ * an attack.
+ */
+import type { WindowMatch } from './types';
+
+export const SAMPLE_LIMIT = 5;
+
+export class DistinctState {
+  /** Values ordered by `times`, ascending. */
+  values: string[];
+  /** Last time (ms) each value was seen. */
+  times: number[];
+  /** Insertion or last-move time, in seconds; see KeyedWindows. */
+  stamp: number;
+
+  constructor(value: string, time: number, stamp: number) {
+    this.values = [value];
+    this.times = [time];
+    this.stamp = stamp;
+  }
+
+  newest(): number {
+    return this.times[this.times.length - 1] as number;
+  }
+}
+
+export function addToDistinct(
+  state: DistinctState,
+  value: string,
+  time: number,
+  threshold: number,
+  windowMs: number,
+  cap: number,
+): WindowMatch | null {
+  const { values, times } = state;
+  const newest = Math.max(time, times[times.length - 1] as number);
+
+  const seen = values.indexOf(value);
+  if (seen !== -1 && (times[seen] as number) < time) {
+    values.splice(seen, 1);
+    times.splice(seen, 1);
+    insert(values, times, value, time);
+  } else if (seen === -1 && time > newest - windowMs) {
+    insert(values, times, value, time);
+  }
+
+  let drop = 0;
+  while (drop < times.length && (times[drop] as number) <= newest - windowMs) drop++;
+  if (times.length - drop > cap) drop = times.length - cap;
+  if (drop > 0) {
+    values.splice(0, drop);
+    times.splice(0, drop);
+  }
+  if (values.length < threshold) return null;
+  return {
+    count: values.length,
+    firstSeen: times[0] as number,
+    lastSeen: newest,
+    samples: values.slice(0, SAMPLE_LIMIT),
+  };
+}
+
+function insert(values: string[], times: number[], value: string, time: number): void {
+  let at = times.length;
+  while (at > 0 && (times[at - 1] as number) > time) at--;
+  if (at === times.length) {
+    values.push(value);
+    times.push(time);
+  } else {
+    values.splice(at, 0, value);
+    times.splice(at, 0, time);
+  }
+}
+
+/** Drops values that fell out of every window that can still be open. */
+export function pruneDistinct(state: DistinctState, horizon: number): void {
+  const { values, times } = state;
+  let drop = 0;
+  while (drop < times.length && (times[drop] as number) < horizon) drop++;
+  if (drop > 0) {
+    values.splice(0, drop);
+    times.splice(0, drop);
+  }
+}
