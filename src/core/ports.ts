@@ -25,7 +25,10 @@ export const silentLogger: Logger = {
  * before (repeat offenders get longer responses). The DynamoDB responses store implements it.
  */
 export interface ResponseHistory {
-  /** Responses of `appId` created at or after `sinceMs` (epoch ms). */
+  /**
+   * Responses of `appId` that expire at or after `sinceMs` (epoch ms): every response created since
+   * then, and every older one still in force.
+   */
   recent(appId: string, sinceMs: number): Promise<readonly SecurityResponse[]>;
 }
 
@@ -52,4 +55,29 @@ export interface DeadLetterSink {
  */
 export interface ResponseSink {
   write(responses: readonly SecurityResponse[]): Promise<void>;
+}
+
+/** A response as the store holds it: the response, whether it was revoked, and its place in the change feed. */
+export interface StoredResponse extends SecurityResponse {
+  revokedAt: string | null;
+  /**
+   * Position in the application's change feed: `<updatedAtMs, 15 digits>#<id>`, where updatedAtMs is
+   * when the store wrote or revoked the item. The agent API's cursor is a changeKey.
+   */
+  changeKey: string;
+}
+
+/** What the agent and admin APIs read from the responses store. */
+export interface ResponseReader {
+  /** Responses of `appId` in force at `nowMs`: not expired, not revoked. */
+  active(appId: string, nowMs: number): Promise<StoredResponse[]>;
+  /** Responses of `appId` written or revoked after `afterChangeKey` (all, when null), oldest change first. */
+  changes(appId: string, afterChangeKey: string | null, limit: number): Promise<StoredResponse[]>;
+  get(appId: string, id: string): Promise<StoredResponse | undefined>;
+  /** Marks a response revoked (agents stop enforcing it); undefined when there is no such response. */
+  revoke(appId: string, id: string, atMs: number): Promise<StoredResponse | undefined>;
+}
+
+export function changeKeyOf(updatedAtMs: number, id: string): string {
+  return `${String(updatedAtMs).padStart(15, '0')}#${id}`;
 }

@@ -1,27 +1,62 @@
 /**
- * Responses kept in memory: the store of `riposte replay`, of the DetectorTester, and of tests. It
- * keeps the contract of the DynamoDB store — a response id is written once — so code tested against
- * it behaves the same against the real one.
+ * Responses kept in memory: the store of `riposte replay`, of the DetectorTester, and of unit tests.
+ * It keeps the contract of the DynamoDB store — a response id is written once; revoking moves it in
+ * the change feed — so code tested against it behaves the same against the real one.
  */
-import type { ResponseHistory, ResponseSink } from '../core/ports';
+import { changeKeyOf, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 
-export class MemoryResponseStore implements ResponseHistory, ResponseSink {
-  private readonly byId = new Map<string, SecurityResponse>();
+export class MemoryResponseStore implements ResponseHistory, ResponseSink, ResponseReader {
+  private readonly byId = new Map<string, StoredResponse>();
+  private lastUpdate = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   async write(responses: readonly SecurityResponse[]): Promise<void> {
-    for (const r of responses) if (!this.byId.has(r.id)) this.byId.set(r.id, r);
+    for (const r of responses) {
+      const key = `${r.appId}\n${r.id}`;
+      if (!this.byId.has(key)) this.byId.set(key, { ...r, revokedAt: null, changeKey: changeKeyOf(this.tick(), r.id) });
+    }
   }
 
   async recent(appId: string, sinceMs: number): Promise<readonly SecurityResponse[]> {
-    return this.all().filter((r) => r.appId === appId && Date.parse(r.createdAt) >= sinceMs);
+    return this.all().filter((r) => r.appId === appId && Date.parse(r.expiresAt) >= sinceMs);
   }
 
-  all(): SecurityResponse[] {
+  async active(appId: string, nowMs: number): Promise<StoredResponse[]> {
+    return this.all().filter((r) => r.appId === appId && r.revokedAt === null && Date.parse(r.expiresAt) > nowMs);
+  }
+
+  async changes(appId: string, afterChangeKey: string | null, limit: number): Promise<StoredResponse[]> {
+    return this.all()
+      .filter((r) => r.appId === appId && (afterChangeKey === null || r.changeKey > afterChangeKey))
+      .sort((a, b) => (a.changeKey < b.changeKey ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  async get(appId: string, id: string): Promise<StoredResponse | undefined> {
+    return this.byId.get(`${appId}\n${id}`);
+  }
+
+  async revoke(appId: string, id: string, atMs: number): Promise<StoredResponse | undefined> {
+    const r = this.byId.get(`${appId}\n${id}`);
+    if (r === undefined) return undefined;
+    const revoked = { ...r, revokedAt: r.revokedAt ?? new Date(atMs).toISOString(), changeKey: changeKeyOf(this.tick(), id) };
+    this.byId.set(`${appId}\n${id}`, revoked);
+    return revoked;
+  }
+
+  all(): StoredResponse[] {
     return [...this.byId.values()];
   }
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** Strictly increasing, so two writes in one millisecond still have ordered change keys. */
+  private tick(): number {
+    this.lastUpdate = Math.max(this.lastUpdate + 1, this.clock());
+    return this.lastUpdate;
   }
 }

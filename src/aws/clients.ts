@@ -1,0 +1,44 @@
+/**
+ * AWS clients, configured by the AWS SDK's own settings: `AWS_REGION`, `AWS_ENDPOINT_URL_KINESIS`,
+ * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`, and the default credential chain. Riposte adds
+ * no variables of its own for what the SDK already reads; `overrides` exist for the embedded
+ * services that `riposte start` runs in-process, and for tests.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface ClientOverrides {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Attempts per request, including the first (the SDK's default is 3). */
+  maxAttempts?: number;
+}
+
+function settings(o: ClientOverrides): Record<string, unknown> {
+  const s: Record<string, unknown> = {};
+  if (o.endpoint !== undefined) s.endpoint = o.endpoint;
+  if (o.region !== undefined) s.region = o.region;
+  if (o.credentials !== undefined) s.credentials = o.credentials;
+  if (o.maxAttempts !== undefined) s.maxAttempts = o.maxAttempts;
+  return s;
+}
+
+/**
+ * HTTP/1.1 always: the SDK's Kinesis client would otherwise speak HTTP/2, which kinesalite does not,
+ * and Riposte uses no Kinesis call that needs HTTP/2 (enhanced fan-out is the KCL's business).
+ */
+export function createKinesisClient(o: ClientOverrides = {}): KinesisClient {
+  return new KinesisClient({ ...settings(o), requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30000 }) });
+}
+
+export function createDynamoClient(o: ClientOverrides = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...settings(o), requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 15000 }) });
+}
+
+/** Marshals plain objects; `undefined` fields are left out rather than refused. */
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}

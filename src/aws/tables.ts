@@ -1,0 +1,124 @@
+/**
+ * The DynamoDB tables Riposte owns, defined once: `riposte init` creates them on AWS, `riposte start`
+ * on its embedded DynamoDB, tests on dynalite. Table names are Riposte settings (src/config/env.ts).
+ *
+ * responses (key: appId + id)
+ *   One item per security response; `id` is the deterministic response id, so the conditional put
+ *   of a replayed response finds the item and writes nothing.
+ *   - LSI `byExpiry` (appId, expiresAtMs): the active responses of an application are those with
+ *     expiresAtMs > now (and no revokedAt) — one Query, strongly consistent.
+ *   - LSI `byChange` (appId, changeKey): `changeKey` is `<updatedAtMs, zero-padded>#<id>`, set when
+ *     the item is written and again when it is revoked: the agent API's cursor is a changeKey.
+ *   - TTL on `ttl` (epoch seconds): expiry plus the repeat-offender look-back, so the history that
+ *     lengthens a repeat offender's response is still there when it is needed.
+ * checkpoints (key: streamName + shardId): the local driver's position per shard, and its lease owner.
+ * apps (key: appId): the application registry when it lives in DynamoDB.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export interface TableSpec {
+  input: CreateTableCommandInput;
+  /** Attribute holding the expiry time (epoch seconds), if the table expires items. */
+  ttlAttribute?: string;
+}
+
+export function responsesTable(name: string): TableSpec {
+  return {
+    input: {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'appId', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: 'expiresAtMs', AttributeType: 'N' },
+        { AttributeName: 'changeKey', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'appId', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      LocalSecondaryIndexes: [
+        {
+          IndexName: 'byExpiry',
+          KeySchema: [
+            { AttributeName: 'appId', KeyType: 'HASH' },
+            { AttributeName: 'expiresAtMs', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byChange',
+          KeySchema: [
+            { AttributeName: 'appId', KeyType: 'HASH' },
+            { AttributeName: 'changeKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+    ttlAttribute: 'ttl',
+  };
+}
+
+export function checkpointsTable(name: string): TableSpec {
+  return {
+    input: {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'streamName', AttributeType: 'S' },
+        { AttributeName: 'shardId', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'streamName', KeyType: 'HASH' },
+        { AttributeName: 'shardId', KeyType: 'RANGE' },
+      ],
+    },
+  };
+}
+
+export function appsTable(name: string): TableSpec {
+  return {
+    input: {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'appId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'appId', KeyType: 'HASH' }],
+    },
+  };
+}
+
+/** Creates the table unless it exists, waits until it is active, and turns TTL on. Idempotent. */
+export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Promise<'created' | 'exists'> {
+  const name = spec.input.TableName as string;
+  let outcome: 'created' | 'exists' = 'exists';
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    try {
+      await client.send(new CreateTableCommand(spec.input));
+      outcome = 'created';
+    } catch (createError) {
+      if (!(createError instanceof ResourceInUseException)) throw createError; // created meanwhile by another process
+    }
+  }
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (attempt > 600) throw new Error(`table ${name} is still ${Table?.TableStatus ?? 'missing'} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (spec.ttlAttribute !== undefined && outcome === 'created') {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: spec.ttlAttribute } }));
+  }
+  return outcome;
+}
