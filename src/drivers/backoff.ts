@@ -1,0 +1,52 @@
+/**
+ * Waiting between attempts: exponential backoff with full jitter (so that many shards retrying after
+ * one outage do not retry in step), and a sleep that an AbortSignal ends at once. No timer outlives
+ * its wait, so a process whose work is aborted can exit.
+ */
+import { setTimeout as sleepFor } from 'node:timers/promises';
+
+export interface BackoffOptions {
+  /** First delay, ms. */
+  initialMs: number;
+  /** Largest delay, ms. */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 20_000 };
+
+export class Backoff {
+  private attempt = 0;
+
+  constructor(private readonly options: BackoffOptions = DEFAULT_BACKOFF) {}
+
+  /** The delay before the next attempt: random in [ceiling / 2, ceiling], the ceiling doubling each time. */
+  next(): number {
+    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  get attempts(): number {
+    return this.attempt;
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) {
+    signal?.throwIfAborted();
+    return;
+  }
+  await sleepFor(ms, undefined, signal === undefined ? undefined : { signal });
+}
+
+/** True for the rejection of an aborted sleep or request. */
+export function isAbort(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted === true) return true;
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return name === 'AbortError';
+}

@@ -1,0 +1,165 @@
+/**
+ * The record processor of `riposte kcl`: what one child does with its one shard over its lifetime
+ * (initialize → processRecords… → leaseLost | shardEnded | shutdownRequested).
+ *
+ * Checkpoints. After each batch the pipeline has made the responses and dead letters durable and
+ * knows the newest safe position (it trails the newest record by the longest window, by design).
+ * The child checkpoints there, with the sub-sequence number, when it moved. The daemon's answer
+ * decides what follows, as the KCL documents RecordProcessorCheckpointer's exceptions:
+ * - ThrottlingException, KinesisClientLibDependencyException: the position stays pending and is
+ *   tried again after the next batch (at shard end, with backoff until it lands);
+ * - ShutdownException, InvalidStateException: the lease is gone or going; this child stops
+ *   checkpointing the shard and lets it go (leaseLost normally follows);
+ * - IllegalArgumentException: the position is outside what the daemon delivered — a bug; logged,
+ *   and that position is not tried again.
+ */
+import type { Logger } from '../../core/ports';
+import type { DeadLetter } from '../../core/ports';
+import type { Position, ShardRecord } from '../../engine/types';
+import { Backoff, sleep, type BackoffOptions } from '../backoff';
+import type { DriverDependencies } from '../dependencies';
+import { ShardPipeline } from '../shard-pipeline';
+import { classifyCheckpointError } from './messages';
+import type { Checkpointer, InitializeInput, KclHandler, ProcessRecordsInput } from './protocol';
+
+export interface KclRecordProcessorOptions {
+  /** Aborts the work in flight (write retries) when the daemon goes away. */
+  signal?: AbortSignal;
+  /** Retry pacing for writes and for the end-of-shard checkpoint. */
+  backoff?: BackoffOptions;
+}
+
+const PREVIEW_BYTES = 256;
+
+export class KclRecordProcessor implements KclHandler {
+  private pipeline: ShardPipeline | null = null;
+  private shardId = 'unknown-shard';
+  /** The last position the daemon acknowledged. */
+  private acknowledged: Position | null = null;
+  /** False once the daemon said the lease is gone. */
+  private mayCheckpoint = true;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly deps: DriverDependencies,
+    private readonly options: KclRecordProcessorOptions = {},
+  ) {
+    this.logger = deps.logger;
+  }
+
+  /** The shard's pipeline (its processor and stats), once initialized. */
+  get shard(): ShardPipeline | null {
+    return this.pipeline;
+  }
+
+  async initialize(input: InitializeInput): Promise<void> {
+    this.shardId = input.shardId;
+    this.pipeline = new ShardPipeline(input.shardId, this.deps, this.options.backoff);
+    this.logger.info({ shardId: input.shardId, sequenceNumber: input.sequenceNumber, subSequenceNumber: input.subSequenceNumber }, 'shard initialized');
+  }
+
+  async processRecords(input: ProcessRecordsInput, checkpointer: Checkpointer): Promise<void> {
+    const pipeline = this.pipelineFor('processRecords');
+    const records: ShardRecord[] = input.records.map((r) => ({
+      data: r.data === null ? Buffer.alloc(0) : Buffer.from(r.data, 'base64'),
+      sequenceNumber: r.sequenceNumber,
+      subSequenceNumber: r.subSequenceNumber ?? 0,
+      arrivalTime: r.approximateArrivalTimestamp ?? undefined,
+      partitionKey: r.partitionKey ?? undefined,
+    }));
+    const rejected = input.malformed.map((m): DeadLetter => {
+      const raw = Buffer.from(JSON.stringify(m));
+      return {
+        shardId: this.shardId,
+        sequenceNumber: m.sequenceNumber ?? 'unknown',
+        subSequenceNumber: 0,
+        partitionKey: undefined,
+        reason: `record ${m.index} of the batch is malformed: ${m.reason}`,
+        size: raw.byteLength,
+        preview: raw.subarray(0, PREVIEW_BYTES).toString('base64'),
+      };
+    });
+    for (const m of input.malformed) this.logger.warn({ shardId: this.shardId, ...m }, 'malformed record from the daemon: dead-lettered');
+    if (input.millisBehindLatest !== null) pipeline.processor.stats.millisBehindLatest = input.millisBehindLatest;
+    await pipeline.process(records, rejected, this.options.signal);
+    await this.checkpointSafe(checkpointer);
+  }
+
+  async leaseLost(): Promise<void> {
+    this.logger.info({ shardId: this.shardId }, 'lease lost: dropping the shard state, not checkpointing');
+    this.mayCheckpoint = false;
+    this.pipeline?.close();
+  }
+
+  /**
+   * Every batch was made durable before its status, so there is nothing left to flush: the whole
+   * shard is done, and the checkpoint at its end (no sequence number) lets the child shards start.
+   */
+  async shardEnded(checkpointer: Checkpointer): Promise<void> {
+    this.logger.info({ shardId: this.shardId }, 'shard ended: checkpointing at its end');
+    const backoff = new Backoff(this.options.backoff);
+    while (this.mayCheckpoint) {
+      const error = await checkpointer.checkpoint(null);
+      if (error === null) break;
+      const kind = classifyCheckpointError(error);
+      if (kind !== 'retry-later' && kind !== 'unknown') {
+        this.onCheckpointError(error, null);
+        break;
+      }
+      const delayMs = backoff.next();
+      this.logger.warn({ shardId: this.shardId, error, retryInMs: delayMs }, 'end-of-shard checkpoint failed; trying again (the child shards wait for it)');
+      await sleep(delayMs, this.options.signal);
+    }
+    this.pipeline?.close();
+  }
+
+  /** The worker is shutting down: checkpoint what is safe; leaseLost normally follows. */
+  async shutdownRequested(checkpointer: Checkpointer): Promise<void> {
+    this.logger.info({ shardId: this.shardId, safe: this.pipeline?.safe ?? null }, 'shutdown requested: checkpointing what is safe');
+    await this.checkpointSafe(checkpointer);
+  }
+
+  private async checkpointSafe(checkpointer: Checkpointer): Promise<void> {
+    const safe = this.pipeline?.safe ?? null;
+    if (!this.mayCheckpoint || safe === null || samePosition(safe, this.acknowledged)) return;
+    const error = await checkpointer.checkpoint(safe);
+    if (error === null) {
+      this.acknowledged = safe;
+      this.logger.debug({ shardId: this.shardId, position: safe }, 'checkpointed');
+    } else {
+      this.onCheckpointError(error, safe);
+    }
+  }
+
+  private onCheckpointError(error: string, position: Position | null): void {
+    const where = { shardId: this.shardId, position, error };
+    switch (classifyCheckpointError(error)) {
+      case 'retry-later':
+        this.logger.warn(where, 'checkpoint not taken now; trying again after the next batch');
+        return;
+      case 'lease-gone':
+        this.mayCheckpoint = false;
+        this.logger.warn(where, 'the lease is gone: no more checkpoints for this shard');
+        return;
+      case 'bad-position':
+        // Not retried: the same position would fail the same way.
+        if (position !== null) this.acknowledged = position;
+        this.logger.error(where, 'the daemon refused the checkpoint position');
+        return;
+      case 'unknown':
+        this.logger.error(where, 'checkpoint failed with an unknown error; trying again after the next batch');
+    }
+  }
+
+  private pipelineFor(action: string): ShardPipeline {
+    if (this.pipeline === null) {
+      this.logger.error({ action }, 'action before initialize: starting the shard processor now');
+      this.pipeline = new ShardPipeline(this.shardId, this.deps, this.options.backoff);
+    }
+    return this.pipeline;
+  }
+}
+
+function samePosition(a: Position, b: Position | null): boolean {
+  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
+}
