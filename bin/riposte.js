@@ -8,12 +8,18 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const source = join(root, 'src', 'cli', 'main.ts');
 let entry;
+let base;
 if (existsSync(source)) {
   require('tsx/cjs');
   entry = source;
+  base = root;
 } else {
   entry = join(root, 'dist', 'src', 'cli', 'main.js');
+  base = join(root, 'dist');
 }
+// In `riposte kcl` standard output belongs to the MultilangDaemon: claim it before any other module
+// loads, so that not even a dependency printing as it loads can corrupt the protocol.
+if (process.argv[2] === 'kcl') require(join(base, 'src', 'drivers', 'kcl', 'stdout-guard')).claimProcessStdout();
 require(entry)
   .main(process.argv.slice(2))
   .then((code) => {

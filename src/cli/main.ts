@@ -4,7 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
+import { EnvError } from '../config/env';
 import type { CliContext, CliIo } from './context';
+import { initCommand } from './init';
+import { kclCommand } from './kcl';
 import { replayCommand } from './replay';
 
 const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -24,6 +27,8 @@ export function buildProgram(cli: CliContext): Command {
     })
     .exitOverride();
   program.addCommand(replayCommand(cli));
+  program.addCommand(kclCommand(cli));
+  program.addCommand(initCommand(cli));
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -36,7 +41,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return cli.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // help, version, usage errors: already printed
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof EnvError) {
       io.stderr.write(`riposte: ${error.message}\n`);
       return 2;
     }

@@ -16,6 +16,10 @@ export const EnvSchema = z.object({
   RIPOSTE_CHECKPOINTS_TABLE: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-checkpoints'),
   RIPOSTE_APPS_TABLE: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-apps'),
   RIPOSTE_DATA_DIR: z.string().min(1).default('./.riposte'),
+  /** JSON-lines file the drivers append dead letters to; `<RIPOSTE_DATA_DIR>/dead-letters.jsonl` when unset. */
+  RIPOSTE_DEAD_LETTERS: z.string().min(1).optional(),
+  /** Where the local driver starts reading a shard it has no checkpoint for (a reshard's children always start at their beginning). */
+  RIPOSTE_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
   /** Per-application settings file (YAML or JSON): detector overrides, allowlists. */
   RIPOSTE_SETTINGS: z.string().min(1).optional(),
   RIPOSTE_LATENESS_SECONDS: seconds(120),

@@ -53,7 +53,8 @@ export type ParsedLine =
   | { kind: 'invalid'; reason: string }
   | { kind: 'empty' };
 
-const SEQUENCE = /^\d{1,40}$/;
+/** Kinesis: `0|([1-9]\d{0,128})`; in practice 56 digits. */
+const SEQUENCE = /^\d{1,129}$/;
 /** Positions the KCL passes in `initialize` instead of a sequence number. */
 const SENTINELS = new Set(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP', 'SHARD_END']);
 

@@ -59,11 +59,11 @@ export class KclProtocol {
   private writes: Promise<void> = Promise.resolve();
   private settle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   private readonly checkpointer: Checkpointer = { checkpoint: (position) => this.requestCheckpoint(position) };
+  private handler: KclHandler | null = null;
 
   constructor(
     private readonly input: NodeJS.ReadableStream,
     private readonly output: Writable,
-    private readonly handler: KclHandler,
     private readonly logger: Logger,
   ) {}
 
@@ -72,8 +72,9 @@ export class KclProtocol {
     return this.controller.signal;
   }
 
-  /** Reads actions until stdin ends. Rejects if a handler failed. */
-  run(): Promise<void> {
+  /** Reads actions and hands them to `handler` until stdin ends. Rejects if a handler failed. */
+  run(handler: KclHandler): Promise<void> {
+    this.handler = handler;
     const done = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -142,20 +143,21 @@ export class KclProtocol {
   }
 
   private dispatch(action: Action): Promise<void> {
+    const handler = this.handler as KclHandler;
     switch (action.action) {
       case 'initialize':
-        return this.handler.initialize(action);
+        return handler.initialize(action);
       case 'processRecords':
-        return this.handler.processRecords(action, this.checkpointer);
+        return handler.processRecords(action, this.checkpointer);
       case 'leaseLost':
-        return this.handler.leaseLost();
+        return handler.leaseLost();
       case 'shardEnded':
-        return this.handler.shardEnded(this.checkpointer);
+        return handler.shardEnded(this.checkpointer);
       case 'shutdownRequested':
-        return this.handler.shutdownRequested(this.checkpointer);
+        return handler.shutdownRequested(this.checkpointer);
       case 'shutdown':
         // KCL 1.x: TERMINATE is the end of the shard, ZOMBIE a lost lease.
-        return action.reason === 'TERMINATE' || action.reason === 'SHARD_END' ? this.handler.shardEnded(this.checkpointer) : this.handler.leaseLost();
+        return action.reason === 'TERMINATE' || action.reason === 'SHARD_END' ? handler.shardEnded(this.checkpointer) : handler.leaseLost();
       case 'unknown':
         return Promise.resolve();
     }

@@ -9,6 +9,7 @@
  * in Riposte's dependencies does that.
  */
 import { Writable } from 'node:stream';
+import { format } from 'node:util';
 
 export interface ClaimedStdout {
   /** Writes to the real standard output; for protocol lines only. */
@@ -21,7 +22,19 @@ type WriteFn = typeof process.stdout.write;
 
 const CONSOLE_OUTPUT_METHODS = ['log', 'info', 'debug', 'dir', 'dirxml', 'table'] as const;
 
-export function claimStdout(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): ClaimedStdout {
+let claimedProcessStdout: ClaimedStdout | null = null;
+
+/**
+ * Claims the process's standard output, once: `bin/riposte.js` calls it for `riposte kcl` before
+ * loading any other module (a dependency printing as it loads is caught too), and the command calls
+ * it again to get the same handle.
+ */
+export function claimProcessStdout(): ClaimedStdout {
+  claimedProcessStdout ??= claimStdout(process.stdout, process.stderr);
+  return claimedProcessStdout;
+}
+
+export function claimStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): ClaimedStdout {
   const originalWrite: WriteFn = stdout.write;
   const write = originalWrite.bind(stdout) as (chunk: string | Uint8Array, callback?: (error?: Error | null) => void) => boolean;
 
@@ -42,10 +55,10 @@ export function claimStdout(stdout: NodeJS.WriteStream = process.stdout, stderr:
 
   // The global console was bound to stdout at start-up; its output methods go to stderr now.
   const saved = new Map<string, unknown>();
-  const consoleRecord = console as unknown as Record<string, unknown>;
+  const consoleRecord = globalThis.console as unknown as Record<string, unknown>;
   for (const name of CONSOLE_OUTPUT_METHODS) {
     saved.set(name, consoleRecord[name]);
-    consoleRecord[name] = (...args: unknown[]) => (console.error as (...a: unknown[]) => void)(...args);
+    consoleRecord[name] = (...args: unknown[]) => stderr.write(`${format(...args)}\n`);
   }
 
   return {

@@ -1,0 +1,246 @@
+/**
+ * The local driver: reads every shard of one stream in this process, one shard reader (and engine
+ * processor) per shard, with checkpoints in the DynamoDB checkpoints table so that a restart
+ * resumes. For development, tests and the embedded default of `riposte start`: it is one process
+ * on one machine, not a cluster — it takes no leases, and two of them on one stream would each read
+ * every shard. Scaling out is the KCL's job (`riposte kcl`).
+ *
+ * Resharding: a shard is read only once its parents are finished (read to their end here, or
+ * checkpointed at their end before, or expired from the stream), so an application's events are
+ * processed in order across a split or a merge. A finished shard triggers a new listing at once;
+ * the listing is also refreshed every `shardSyncIntervalMs`.
+ *
+ * Lifecycle: `start()` lists the shards and starts the readers; `stop()` stops gracefully — no new
+ * reads, the batch in flight is finished, written and checkpointed — and after `stopDeadlineMs`
+ * abandons what is still in flight (nothing more is checkpointed, so nothing is lost).
+ */
+import { EventEmitter } from 'node:events';
+import { ListShardsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
+import type { Logger } from '../../core/ports';
+import type { Position } from '../../engine/types';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff';
+import type { DriverDependencies } from '../dependencies';
+import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store';
+import { ShardReader, type BatchInfo, type ReaderEnd, type ShardReaderSettings } from './shard-reader';
+
+export interface LocalDriverOptions {
+  streamName: string;
+  kinesis: KinesisClient;
+  checkpoints: CheckpointStore;
+  deps: DriverDependencies;
+  /** Where a shard without a checkpoint is read from (children of a reshard: always their start). */
+  initialPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** GetRecords Limit (Kinesis allows up to 10,000). */
+  maxRecords?: number;
+  /** Wait after an empty read when nothing is behind. */
+  idleTimeBetweenReadsMs?: number;
+  shardSyncIntervalMs?: number;
+  /** How long `stop()` lets batches in flight finish before abandoning them. */
+  stopDeadlineMs?: number;
+  readBackoff?: BackoffOptions;
+  writeBackoff?: BackoffOptions;
+}
+
+export const LOCAL_DRIVER_DEFAULTS = {
+  initialPosition: 'TRIM_HORIZON',
+  maxRecords: 10_000,
+  idleTimeBetweenReadsMs: 500,
+  shardSyncIntervalMs: 30_000,
+  stopDeadlineMs: 30_000,
+} as const;
+
+/** Lifecycle and progress, for logs, metrics and tests. */
+export interface LocalDriverEvents {
+  shardStarted: [{ shardId: string; from: string }];
+  batch: [BatchInfo];
+  checkpoint: [{ shardId: string; position: Position | 'SHARD_END' }];
+  shardFinished: [{ shardId: string; end: ReaderEnd }];
+  /** A reader failed unexpectedly (a bug): the driver stops. */
+  failed: [{ shardId: string; error: unknown }];
+}
+
+interface Running {
+  reader: ShardReader;
+  done: Promise<void>;
+}
+
+export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
+  private readonly stopController = new AbortController();
+  private readonly abortController = new AbortController();
+  private readonly running = new Map<string, Running>();
+  /** Shards finished: read to their end (here or before), or gone. */
+  private readonly finished = new Set<string>();
+  private readonly settings: ShardReaderSettings;
+  private readonly logger: Logger;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly options: LocalDriverOptions) {
+    super();
+    this.logger = options.deps.logger;
+    this.settings = {
+      initialPosition: options.initialPosition ?? LOCAL_DRIVER_DEFAULTS.initialPosition,
+      maxRecords: options.maxRecords ?? LOCAL_DRIVER_DEFAULTS.maxRecords,
+      idleTimeBetweenReadsMs: options.idleTimeBetweenReadsMs ?? LOCAL_DRIVER_DEFAULTS.idleTimeBetweenReadsMs,
+      minTimeBetweenReadsMs: 200,
+      maxReadBytesPerSecond: 2 * 1024 * 1024,
+      readBackoff: options.readBackoff ?? { initialMs: 500, maxMs: 10_000 },
+      writeBackoff: options.writeBackoff ?? DEFAULT_BACKOFF,
+    };
+  }
+
+  /** Lists the shards and starts reading those that are ready. Rejects if the stream cannot be listed. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('the local driver was started already');
+    this.started = true;
+    this.syncing = this.sync();
+    try {
+      await this.syncing;
+    } finally {
+      this.syncing = null;
+    }
+    if (this.syncAgain) {
+      this.syncAgain = false;
+      this.requestSync();
+    }
+    this.scheduleSync();
+    this.logger.info({ stream: this.options.streamName, reading: [...this.running.keys()] }, 'local driver started');
+  }
+
+  /** Stops gracefully; resolves once every reader has stopped. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      clearTimeout(this.syncTimer);
+      this.stopController.abort(new Error('the local driver is stopping'));
+      const deadline = setTimeout(() => this.abortController.abort(new Error('stop deadline passed')), this.options.stopDeadlineMs ?? LOCAL_DRIVER_DEFAULTS.stopDeadlineMs);
+      try {
+        await this.syncing?.catch(() => undefined);
+        while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+      } finally {
+        clearTimeout(deadline);
+      }
+      this.logger.info({ stream: this.options.streamName }, 'local driver stopped');
+    })();
+    return this.stopped;
+  }
+
+  /** Runs until `signal` aborts, then stops gracefully. */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.start();
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await this.stop();
+  }
+
+  /** Abandons the batches in flight at once (nothing more is checkpointed). */
+  abort(): void {
+    this.abortController.abort(new Error('the local driver was aborted'));
+    void this.stop();
+  }
+
+  /** The shard readers at work, with their pipelines (processor stats, safe positions). */
+  get readers(): ReadonlyMap<string, ShardReader> {
+    return new Map([...this.running].map(([id, r]) => [id, r.reader]));
+  }
+
+  get finishedShards(): ReadonlySet<string> {
+    return this.finished;
+  }
+
+  private scheduleSync(): void {
+    if (this.stopController.signal.aborted) return;
+    this.syncTimer = setTimeout(() => {
+      this.requestSync();
+      this.scheduleSync();
+    }, this.options.shardSyncIntervalMs ?? LOCAL_DRIVER_DEFAULTS.shardSyncIntervalMs);
+    // An embedded driver must not keep its host process alive on its own.
+    this.syncTimer.unref();
+  }
+
+  private requestSync(): void {
+    if (this.stopController.signal.aborted) return;
+    if (this.syncing !== null) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.sync()
+      .catch((error: unknown) => this.logger.warn({ stream: this.options.streamName, err: error }, 'listing shards failed; trying again later'))
+      .finally(() => {
+        this.syncing = null;
+        if (this.syncAgain) {
+          this.syncAgain = false;
+          this.requestSync();
+        }
+      });
+  }
+
+  /** Lists the shards and starts a reader for each one that is ready and not finished. */
+  private async sync(): Promise<void> {
+    const shards = await this.listShards();
+    const checkpoints = await this.options.checkpoints.all();
+    const listed = new Set(shards.map((s) => s.ShardId as string));
+    for (const shard of shards) {
+      const id = shard.ShardId as string;
+      if (checkpoints.get(id)?.kind === 'shard-end') this.finished.add(id);
+    }
+    for (const shard of shards) {
+      const id = shard.ShardId as string;
+      if (this.stopController.signal.aborted) return;
+      if (this.finished.has(id) || this.running.has(id)) continue;
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => p !== undefined);
+      const waitingFor = parents.filter((p) => listed.has(p) && !this.finished.has(p));
+      if (waitingFor.length > 0) continue;
+      this.startReader(shard, checkpoints.get(id));
+    }
+  }
+
+  private startReader(shard: Shard, start: StoredCheckpoint | undefined): void {
+    const id = shard.ShardId as string;
+    const reader = new ShardReader(shard, start, {
+      streamName: this.options.streamName,
+      kinesis: this.options.kinesis,
+      checkpoints: this.options.checkpoints,
+      deps: this.options.deps,
+      settings: this.settings,
+      stopSignal: this.stopController.signal,
+      abortSignal: this.abortController.signal,
+      observer: {
+        started: (shardId, from) => this.emit('shardStarted', { shardId, from }),
+        batch: (info) => this.emit('batch', info),
+        checkpointed: (shardId, position) => this.emit('checkpoint', { shardId, position }),
+      },
+    });
+    const done = reader.run().then(
+      (end) => {
+        this.running.delete(id);
+        if (end !== 'stopped') {
+          this.finished.add(id);
+          this.requestSync(); // its children may be ready now
+        }
+        this.emit('shardFinished', { shardId: id, end });
+      },
+      (error: unknown) => {
+        this.running.delete(id);
+        this.logger.error({ shardId: id, err: error }, 'shard reader failed; stopping the local driver');
+        this.emit('failed', { shardId: id, error });
+        this.abort();
+      },
+    );
+    this.running.set(id, { reader, done });
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let token: string | undefined;
+    do {
+      // With a NextToken, the stream name must not be given again.
+      const input: ListShardsCommandInput = token === undefined ? { StreamName: this.options.streamName } : { NextToken: token };
+      const page = await this.options.kinesis.send(new ListShardsCommand(input));
+      shards.push(...(page.Shards ?? []));
+      token = page.NextToken;
+    } while (token !== undefined);
+    return shards;
+  }
+}
