@@ -205,3 +205,41 @@ export function spawnChild(env: NodeJS.ProcessEnv): SpawnedChild {
   child.stdin.on('error', () => undefined); // writing to a killed child
   return { daemon: new DaemonSide(child.stdin, child.stdout), process: child, stderr: () => stderr, exited };
 }
+
+/** A 56-digit sequence number, like real Kinesis ones. */
+export const FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898n;
+
+/**
+ * Events as the daemon delivers them: one record each, or — with `aggregate` — de-aggregated KPL
+ * records, `aggregate` user records sharing a sequence number with sub-sequence numbers 0..n-1.
+ * Arrival is the event time plus half a second.
+ */
+export function daemonRecords(events: readonly object[], options: { aggregate?: number; first?: bigint } = {}): DaemonRecord[] {
+  const group = options.aggregate ?? 1;
+  const first = options.first ?? FIRST_SEQUENCE;
+  return events.map((e, i) => {
+    const ts = Date.parse((e as { ts?: string }).ts ?? '');
+    return {
+      data: Buffer.from(JSON.stringify(e)),
+      partitionKey: (e as { appId?: string }).appId ?? 'app-1',
+      sequenceNumber: (first + BigInt(Math.floor(i / group)) * 100n).toString(),
+      subSequenceNumber: group > 1 ? i % group : 0,
+      arrivalMs: Number.isNaN(ts) ? undefined : ts + 500,
+    };
+  });
+}
+
+/** Splits `xs` into batches of `size`. */
+export function batches<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** Whether position a (sequence, sub-sequence) is at or before b. */
+export function atOrBefore(a: { sequenceNumber: string | null; subSequenceNumber?: number }, b: { sequenceNumber: string | null; subSequenceNumber?: number }): boolean {
+  if (a.sequenceNumber === null || b.sequenceNumber === null) throw new Error('atOrBefore: a checkpoint at the end of the shard has no position');
+  const x = BigInt(a.sequenceNumber);
+  const y = BigInt(b.sequenceNumber);
+  return x < y || (x === y && (a.subSequenceNumber ?? 0) <= (b.subSequenceNumber ?? 0));
+}

@@ -77,7 +77,8 @@ export function parseDaemonLine(line: string): ParsedLine {
       if (typeof o.shardId === 'string' && o.shardId !== '') shardId = o.shardId;
       else problems.push(`"shardId" is ${describe(o.shardId)}, expected a shard id`);
       let sequenceNumber = optionalString(o.sequenceNumber);
-      if (sequenceNumber !== null && !SEQUENCE.test(sequenceNumber) && !SENTINELS.has(sequenceNumber)) {
+      const given = o.sequenceNumber !== null && o.sequenceNumber !== undefined;
+      if (given && (sequenceNumber === null || (!SEQUENCE.test(sequenceNumber) && !SENTINELS.has(sequenceNumber)))) {
         problems.push(`"sequenceNumber" is ${describe(o.sequenceNumber)}, expected a decimal string or ${[...SENTINELS].join(', ')}`);
         sequenceNumber = null;
       }
