@@ -195,10 +195,20 @@ export interface SpawnedChild {
   exited: Promise<number | string>;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** Kills every child still running (for afterEach: a failed test must not leave one behind). */
+export function killChildren(): void {
+  for (const child of spawned) child.kill('SIGKILL');
+  spawned.clear();
+}
+
 /** Starts the child as the daemon does: kcl.properties executableName, split on spaces, in the repository root. */
 export function spawnChild(env: NodeJS.ProcessEnv): SpawnedChild {
   const [command, ...args] = executableFromProperties();
   const child = spawn(command as string, args, { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  spawned.add(child);
+  child.on('exit', () => spawned.delete(child));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal as string))));
