@@ -48,15 +48,28 @@ export async function startKinesalite(): Promise<LocalKinesis> {
   };
 }
 
-/** Puts records in order, 500 per PutRecords call, retrying the entries Kinesis refused. */
-export async function putRecords(client: KinesisClient, streamName: string, entries: readonly PutRecordsRequestEntry[]): Promise<void> {
+export interface PutResult {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+/** Puts records in order, 500 per PutRecords call; returns where each one landed. */
+export async function putRecords(client: KinesisClient, streamName: string, entries: readonly PutRecordsRequestEntry[]): Promise<PutResult[]> {
+  const results: PutResult[] = [];
   for (let i = 0; i < entries.length; i += 500) {
-    let pending = entries.slice(i, i + 500);
-    while (pending.length > 0) {
-      const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
-      pending = pending.filter((_, j) => out.Records?.[j]?.ErrorCode !== undefined);
-    }
+    const chunk = entries.slice(i, i + 500);
+    const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: chunk }));
+    if ((out.FailedRecordCount ?? 0) > 0) throw new Error(`kinesalite refused ${out.FailedRecordCount} records`);
+    for (const r of out.Records ?? []) results.push({ shardId: r.ShardId as string, sequenceNumber: r.SequenceNumber as string });
   }
+  return results;
+}
+
+/** The last sequence number put on each shard. */
+export function lastPerShard(results: readonly PutResult[]): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const r of results) last.set(r.shardId, r.sequenceNumber);
+  return last;
 }
 
 /** Events as the ingest API writes them: JSON, partition key = appId. */

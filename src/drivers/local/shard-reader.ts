@@ -102,6 +102,11 @@ export class ShardReader {
     if (start?.kind === 'position') this.committed = start.position;
   }
 
+  /** The sequence number of the last Kinesis record read, processed, written and checkpointed (as far as safe), if any. */
+  get lastReadSequenceNumber(): string | null {
+    return this.lastRead;
+  }
+
   async run(): Promise<ReaderEnd> {
     try {
       return await this.read();
@@ -164,9 +169,9 @@ export class ShardReader {
     const stats = this.pipeline.processor.stats;
     const before = { responses: stats.responses, rejected: stats.rejected };
     const safe = await this.pipeline.process(batch.records, batch.rejected, this.ctx.abortSignal);
+    if (safe !== null && !samePosition(safe, this.committed)) await this.commit(safe);
     const last = kinesisRecords[kinesisRecords.length - 1];
     this.lastRead = last?.SequenceNumber ?? this.lastRead;
-    if (safe !== null && !samePosition(safe, this.committed)) await this.commit(safe);
     const arrival = last?.ApproximateArrivalTimestamp?.getTime();
     this.ctx.observer.batch({
       shardId: this.shardId,

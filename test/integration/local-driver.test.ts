@@ -1,0 +1,217 @@
+/**
+ * The local driver against the real Kinesis API (kinesalite) and DynamoDB API (dynalite), both
+ * in-process: what it writes compared with `riposte replay`, restarts from the checkpoints table,
+ * KPL-aggregated records, poison records, and the read limits and faults kinesalite cannot produce
+ * (throttling, expired iterators), injected into the real client's middleware.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  ExpiredIteratorException,
+  ProvisionedThroughputExceededException,
+  type GetRecordsCommandInput,
+  type GetRecordsCommandOutput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { replay } from '../../src/cli/replay';
+import type { TestEvent } from '../../src/testing/factories';
+import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { eventEntries, lastPerShard, putRecords, startKinesalite, type LocalKinesis, type PutResult } from '../helpers/kinesalite';
+import { aggregatedEntries, corruptAggregated } from '../helpers/kpl';
+import { checkpointTable, testDriver, type TestDriver } from '../helpers/local-driver';
+import { ids, referenceResponses } from '../helpers/reference';
+import { scenario } from '../helpers/scenario';
+import { waitFor } from '../helpers/wait';
+
+let kinesis: LocalKinesis;
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+});
+afterAll(async () => {
+  await Promise.all([kinesis.close(), dynamo.close()]);
+});
+
+const running: TestDriver[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((t) => t.driver.stop()));
+});
+
+/** Events that sit in the recent past: arrival times are real, and events far ahead of them are refused. */
+function recentScenario(apps: string[], seed = 3): TestEvent[] {
+  return scenario({ apps, startMs: Date.now() - 3 * 3600_000, spanSeconds: 2 * 3600, seed });
+}
+
+async function setup(shards: number) {
+  const [stream, table] = await Promise.all([kinesis.stream(shards), checkpointTable(dynamo.client())]);
+  return { stream, table };
+}
+
+function start(t: TestDriver): TestDriver {
+  running.push(t);
+  return t;
+}
+
+/** Until every shard's reader has read the last record put on it (or the shard is finished). */
+async function caughtUp(t: TestDriver, puts: readonly PutResult[]): Promise<void> {
+  const last = lastPerShard(puts);
+  await waitFor('the driver to read every record put', () =>
+    [...last].every(([shardId, seq]) => t.driver.finishedShards.has(shardId) || t.driver.readers.get(shardId)?.lastReadSequenceNumber === seq),
+  );
+}
+
+async function replayIds(events: readonly object[]): Promise<string[]> {
+  const file = join(mkdtempSync(join(tmpdir(), 'riposte-replay-')), 'events.jsonl');
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+  const sink = new PassThrough();
+  sink.resume();
+  const summary = await replay(file, { json: true }, { stdin: new PassThrough(), stdout: sink, stderr: sink });
+  return ids(summary.responses);
+}
+
+it('several applications over four shards: the same responses as riposte replay on the same events', async () => {
+  const { stream, table } = await setup(4);
+  const events = recentScenario(['shop', 'bank', 'blog', 'forum', 'wiki', 'mail'], 5);
+  const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
+  expect(new Set(puts.map((p) => p.shardId)).size).toBeGreaterThan(2);
+
+  const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+  await t.driver.start();
+  await caughtUp(t, puts);
+
+  const expected = await replayIds(events);
+  expect(expected.length).toBeGreaterThan(20);
+  expect(ids(t.store.all())).toEqual(expected);
+  expect(t.processed()).toBe(events.length);
+  expect(t.letters).toEqual([]);
+});
+
+it('a stop and a restart resume from the checkpoints table: nothing lost, nothing doubled, not everything read again', async () => {
+  const { stream, table } = await setup(2);
+  const events = recentScenario(['shop', 'bank', 'blog'], 8);
+  const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
+  const first = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table, options: { maxRecords: 100 } }));
+  await first.driver.start();
+  await waitFor('part of the stream to be read', () => first.processed() > events.length * 0.4);
+  await first.driver.stop();
+  const checkpoints = await first.checkpoints.all();
+  expect(checkpoints.size).toBeGreaterThan(0);
+
+  const second = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table, store: first.store }));
+  await second.driver.start();
+  await caughtUp(second, puts);
+
+  expect(ids(second.store.all())).toEqual(ids(await referenceResponses(events)));
+  expect(second.processed()).toBeLessThan(events.length);
+  expect(first.processed() + second.processed()).toBeGreaterThanOrEqual(events.length);
+});
+
+describe('KPL-aggregated records', () => {
+  it('are unpacked into their user records, and one that does not unpack is dead-lettered whole', async () => {
+    const { stream, table } = await setup(1);
+    const events = recentScenario(['shop'], 9);
+    const entries = aggregatedEntries(events, 10);
+    const broken = corruptAggregated(entries[3] as (typeof entries)[number]);
+    const puts = await putRecords(kinesis.client(), stream, [...entries.slice(0, 3), broken, ...entries.slice(4)]);
+    const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+    await t.driver.start();
+    await caughtUp(t, puts);
+
+    const survivors = [...events.slice(0, 30), ...events.slice(40)];
+    expect(t.processed()).toBe(survivors.length);
+    expect(ids(t.store.all())).toEqual(ids(await referenceResponses(survivors)));
+    expect(t.letters).toEqual([
+      expect.objectContaining({ shardId: puts[3]?.shardId, sequenceNumber: puts[3]?.sequenceNumber, reason: expect.stringContaining('KPL-aggregated record cannot be unpacked') }),
+    ]);
+  });
+
+  it('a checkpoint inside an aggregated record resumes at its next user record', async () => {
+    const { stream, table } = await setup(1);
+    const events = recentScenario(['shop'], 9).slice(0, 200);
+    const puts = await putRecords(kinesis.client(), stream, aggregatedEntries(events, 10));
+    const t = testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table });
+    const at = puts[5] as PutResult;
+    await t.checkpoints.put(at.shardId, { kind: 'position', position: { sequenceNumber: at.sequenceNumber, subSequenceNumber: 3 }, complete: false });
+    const started: string[] = [];
+    t.driver.on('shardStarted', ({ from }) => started.push(from));
+    start(t);
+    await t.driver.start();
+    await caughtUp(t, puts);
+
+    expect(started).toEqual([`AT_SEQUENCE_NUMBER ${at.sequenceNumber}`]);
+    expect(t.processed()).toBe(events.length - (5 * 10 + 4));
+  });
+});
+
+it('poison records are dead-lettered with their shard and sequence number and never stop the shard', async () => {
+  const { stream, table } = await setup(1);
+  const events = recentScenario(['shop'], 12).slice(0, 400);
+  const poison = [
+    { Data: Buffer.from('GET /login HTTP/1.1'), PartitionKey: 'shop' },
+    { Data: Buffer.from(JSON.stringify({ v: 1, appId: 'shop', type: 'login_failure', actor: { ip: 'not-an-ip' } })), PartitionKey: 'shop' },
+    { Data: Buffer.alloc(1_000_000, 0x7b), PartitionKey: 'shop' },
+    { Data: Buffer.from([0xc3, 0x28, 0x7b, 0x7d]), PartitionKey: 'shop' },
+  ];
+  const entries = eventEntries(events);
+  const puts = await putRecords(kinesis.client(), stream, [...entries.slice(0, 100), ...poison, ...entries.slice(100)]);
+  const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+  await t.driver.start();
+  await caughtUp(t, puts);
+
+  const poisonPuts = puts.slice(100, 104);
+  expect(t.letters.map((l) => [l.shardId, l.sequenceNumber])).toEqual(poisonPuts.map((p) => [p.shardId, p.sequenceNumber]));
+  expect(t.letters.map((l) => l.reason)).toEqual([
+    expect.stringContaining('not JSON'),
+    expect.stringContaining('actor.ip'),
+    expect.stringContaining('not JSON'),
+    'record is not valid UTF-8',
+  ]);
+  expect(t.letters[2]?.size).toBe(1_000_000);
+  expect(ids(t.store.all())).toEqual(ids(await referenceResponses(events)));
+  expect(t.store.size).toBeGreaterThan(0);
+});
+
+describe('read limits and faults', () => {
+  /** Adds faults to the real client's GetRecords calls and records each call. */
+  function withFaults(client: KinesisClient, plan: { throttle: number; expireAfterCall: number; behindMs: number }) {
+    const calls: Array<{ at: number; limit: number | undefined }> = [];
+    let throttle = plan.throttle;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'GetRecordsCommand') return next(args);
+        calls.push({ at: Date.now(), limit: (args.input as GetRecordsCommandInput).Limit });
+        if (throttle-- > 0) throw new ProvisionedThroughputExceededException({ message: 'Rate exceeded for shard', $metadata: {} });
+        if (calls.length === plan.expireAfterCall) throw new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} });
+        const result = await next(args);
+        (result.output as GetRecordsCommandOutput).MillisBehindLatest = plan.behindMs;
+        return result;
+      },
+      { step: 'initialize', name: 'injectFaults' },
+    );
+    return calls;
+  }
+
+  it('throttling backs off, an expired iterator is renewed after the last record read, calls keep to the limits, lag is reported', async () => {
+    const { stream, table } = await setup(1);
+    const events = recentScenario(['shop'], 14).slice(0, 900);
+    const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
+    const client = kinesis.client();
+    const calls = withFaults(client, { throttle: 3, expireAfterCall: 6, behindMs: 4321 });
+    const t = start(testDriver({ kinesis: client, dynamo: dynamo.client(), stream, table, options: { maxRecords: 150 } }));
+    const behind: number[] = [];
+    t.driver.on('batch', (b) => behind.push(b.millisBehindLatest));
+    await t.driver.start();
+    await caughtUp(t, puts);
+
+    expect(t.processed()).toBe(events.length);
+    expect(ids(t.store.all())).toEqual(ids(await referenceResponses(events)));
+    expect(t.logger.messages('info').filter((m) => m === 'read throughput exceeded; backing off')).toHaveLength(3);
+    expect(t.logger.messages('info')).toContain('shard iterator expired; getting a new one');
+    expect(new Set(calls.map((c) => c.limit))).toEqual(new Set([150]));
+    for (let i = 1; i < calls.length; i++) expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(195);
+    expect(behind.every((b) => b === 4321)).toBe(true);
+    expect(t.driver.readers.get(puts[0]?.shardId as string)?.pipeline.processor.stats.millisBehindLatest).toBe(4321);
+  });
+});
