@@ -54,6 +54,8 @@ export interface LocalDriverEvents {
   shardStarted: [{ shardId: string; from: string }];
   batch: [BatchInfo];
   checkpoint: [{ shardId: string; position: Position | 'SHARD_END' }];
+  /** A shard's reader found nothing more to read: all its records so far are processed. */
+  caughtUp: [{ shardId: string }];
   shardFinished: [{ shardId: string; end: ReaderEnd }];
   /** A reader failed unexpectedly (a bug): the driver stops. */
   failed: [{ shardId: string; error: unknown }];
@@ -210,6 +212,7 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
         started: (shardId, from) => this.emit('shardStarted', { shardId, from }),
         batch: (info) => this.emit('batch', info),
         checkpointed: (shardId, position) => this.emit('checkpoint', { shardId, position }),
+        caughtUp: (shardId) => this.emit('caughtUp', { shardId }),
       },
     });
     const done = reader.run().then(

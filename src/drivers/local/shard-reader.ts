@@ -47,6 +47,8 @@ export interface ShardReaderObserver {
   started(shardId: string, from: string): void;
   batch(info: BatchInfo): void;
   checkpointed(shardId: string, position: Position | 'SHARD_END'): void;
+  /** An empty read with nothing behind: every record put so far is processed. Once per idle spell. */
+  caughtUp(shardId: string): void;
 }
 
 export interface BatchInfo {
@@ -88,6 +90,7 @@ export class ShardReader {
   private skipThrough: Position | null = null;
   /** Aggregated records not yet behind a checkpoint: their last sub-sequence number. */
   private readonly aggregatedEnds = new Map<string, number>();
+  private idle = false;
   private lastCallAt = 0;
   private lastCallBytes = 0;
 
@@ -157,7 +160,10 @@ export class ShardReader {
         return 'shard-ended';
       }
       iterator = result.NextShardIterator;
-      if (kinesisRecords.length === 0 && behind === 0) await sleep(settings.idleTimeBetweenReadsMs, stopSignal).catch(() => undefined);
+      const idle = kinesisRecords.length === 0 && behind === 0;
+      if (idle && !this.idle) this.ctx.observer.caughtUp(this.shardId);
+      this.idle = idle;
+      if (idle) await sleep(settings.idleTimeBetweenReadsMs, stopSignal).catch(() => undefined);
     }
     return 'stopped';
   }
