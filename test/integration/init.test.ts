@@ -1,0 +1,77 @@
+/** `riposte init` run as a command against kinesalite and dynalite, twice: it creates, then finds. */
+import { spawn } from 'node:child_process';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { REPO_ROOT } from '../helpers/kcl-daemon';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startKinesalite, type LocalKinesis } from '../helpers/kinesalite';
+
+let kinesis: LocalKinesis;
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+});
+afterAll(async () => {
+  await Promise.all([kinesis.close(), dynamo.close()]);
+});
+
+function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/riposte.js', ...args], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_NO_WARNINGS: '1',
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('creates the stream and the three tables, and a second run changes nothing', async () => {
+  const names = { RIPOSTE_STREAM: 'init-events', RIPOSTE_RESPONSES_TABLE: 'init-responses', RIPOSTE_CHECKPOINTS_TABLE: 'init-checkpoints', RIPOSTE_APPS_TABLE: 'init-apps' };
+  const first = await riposte(['init', '--shards', '3'], names);
+  expect(first).toMatchObject({ code: 0, stderr: '' });
+  expect(first.stdout.split('\n')).toEqual([
+    'stream init-events: created, 3 open shard(s)',
+    'table init-responses: created',
+    'table init-checkpoints: created',
+    'table init-apps: created',
+    '',
+  ]);
+
+  const second = await riposte(['init', '--shards', '5'], names);
+  expect(second.code).toBe(0);
+  expect(second.stdout).toContain('stream init-events: exists, 3 open shard(s)\n  (not resharded to 5');
+  expect(second.stdout).toContain('table init-responses: exists\ntable init-checkpoints: exists\ntable init-apps: exists\n');
+
+  const { Shards } = await kinesis.client().send(new ListShardsCommand({ StreamName: 'init-events' }));
+  expect(Shards).toHaveLength(3);
+  const { Table } = await dynamo.client().send(new DescribeTableCommand({ TableName: 'init-responses' }));
+  expect(Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byExpiry']);
+});
+
+it.each([
+  { name: 'a shard count that is not a whole number of at least 1', args: ['init', '--shards', '0'], env: {}, message: '--shards must be a whole number of at least 1, got "0"' },
+  { name: 'a table name the environment cannot hold', args: ['init'], env: { RIPOSTE_RESPONSES_TABLE: 'x' }, message: 'RIPOSTE_RESPONSES_TABLE="x"' },
+])('refuses $name, saying so', async ({ args, env, message }) => {
+  const result = await riposte(args, env);
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain(message);
+});
+
+it('--help says what it creates, where, and that it is idempotent', async () => {
+  const help = await riposte(['init', '--help']);
+  expect(help.code).toBe(0);
+  for (const words of ['--shards', 'AWS_ENDPOINT_URL_KINESIS', 'RIPOSTE_RESPONSES_TABLE', 'Idempotent', 'lease table']) expect(help.stdout).toContain(words);
+});
