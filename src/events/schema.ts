@@ -104,12 +104,15 @@ export const EventSchema = z.discriminatedUnion('type', [
 
 export type RiposteEvent = z.infer<typeof EventSchema>;
 
-/** Flattens zod issues to `path: message; path: message`, the form every rejection takes. */
+/** Each zod issue as `path: message`, the form every rejection takes. */
+export function issueLines(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+}
+
+/** Flattens zod issues to `path: message; path: message`. */
 export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-      return path === '' ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join('; ');
+  return issueLines(error, prefix).join('; ');
 }
