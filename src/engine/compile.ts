@@ -7,18 +7,26 @@ import type { DetectorPlan, ResolvedDetector, SignalSpec } from '../core/detecto
 import { compileKey } from '../events/fields';
 import { compileMatch, type CompiledMatch } from '../events/match';
 import type { RiposteEvent } from '../events/schema';
-import { addToCount, countCap, CountState } from '../window/count';
-import { addToDistinct, DistinctState } from '../window/distinct';
-import { KeyedWindows, toStamp, type WindowBudget } from '../window/keyed';
+import { countCap } from '../window/count';
+import type { WindowBudget, WindowTable } from '../window/keyed';
+import { CountTable, DistinctTable } from '../window/slots';
 import type { WindowMatch } from '../window/types';
 
 export interface CompiledSignal {
   readonly spec: SignalSpec;
   readonly match: CompiledMatch;
   readonly windowMs: number;
-  readonly windows: KeyedWindows<CountState> | KeyedWindows<DistinctState>;
-  /** Adds the event to its group's window; reports the window it completes, or null. */
-  observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number): WindowMatch | null;
+  readonly windows: WindowTable;
+  /**
+   * True when the window counts a report delivered twice once by itself (a count keeps id hashes; a
+   * distinct count is unchanged by a repeat). Other kinds get the processor's index of event ids.
+   */
+  readonly duplicateSafe: boolean;
+  /**
+   * Adds the event to its group's window; reports the window it completes, null, or DUPLICATE.
+   * `idHash` is the hash of the event's id (0 without one).
+   */
+  observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number, idHash: number): WindowMatch | null;
 }
 
 export interface CompiledDetector {
@@ -55,41 +63,29 @@ function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, la
   const windowMs = spec.windowSeconds * 1000;
   const threshold = spec.threshold;
   if (spec.kind === 'count') {
-    const windows = new KeyedWindows<CountState>(budget);
+    const windows = new CountTable(budget);
     const cap = countCap(threshold, windowMs, latenessMs);
     return {
       spec,
       match,
       windowMs,
       windows,
-      observe(key, _event, time, oldestOnTime) {
-        const state = windows.get(key);
-        if (state === undefined) {
-          const fresh = new CountState(time, toStamp(time));
-          windows.insert(key, fresh);
-          return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [] } : null;
-        }
-        return addToCount(state, time, threshold, windowMs, oldestOnTime - windowMs, cap);
-      },
+      duplicateSafe: true,
+      observe: (key, _event, time, oldestOnTime, idHash) => windows.observe(key, time, idHash, threshold, windowMs, oldestOnTime - windowMs, cap),
     };
   }
   const valueOf = compileKey(spec.field);
-  const windows = new KeyedWindows<DistinctState>(budget);
+  const windows = new DistinctTable(budget);
   const cap = Math.max(threshold, spec.maxValues ?? threshold);
   return {
     spec,
     match,
     windowMs,
     windows,
+    duplicateSafe: true,
     observe(key, event, time) {
       const value = valueOf(event);
-      if (value === undefined) return null;
-      const state = windows.get(key);
-      if (state === undefined) {
-        windows.insert(key, new DistinctState(value, time, toStamp(time)));
-        return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [value] } : null;
-      }
-      return addToDistinct(state, value, time, threshold, windowMs, cap);
+      return value === undefined ? null : windows.observe(key, value, time, threshold, windowMs, cap);
     },
   };
 }

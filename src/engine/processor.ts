@@ -12,10 +12,11 @@ import type { AppConfigSource } from '../config/app-config';
 import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import { silentLogger } from '../core/ports';
 import { responseId, targetKey, type SecurityResponse } from '../core/response';
-import { decodeEvent, type DecodeResult } from '../events/decode';
+import { decodeEvent } from '../events/decode';
+import { idHash } from '../events/id-hash';
 import type { RiposteEvent } from '../events/schema';
-import { toStamp, WindowBudget, type KeyedWindows, type WindowState } from '../window/keyed';
-import type { WindowMatch } from '../window/types';
+import { toStamp, WindowBudget, type WindowTable } from '../window/keyed';
+import { DUPLICATE, type WindowMatch } from '../window/types';
 import { Watermark } from '../window/watermark';
 import { AppContext } from './app-context';
 import { CheckpointPlanner } from './checkpoint';
@@ -65,6 +66,8 @@ export class ShardProcessor {
   private readonly apps = new Map<string, AppContext>();
   private readonly latenessMs: number;
   private maxWindowMs = 0;
+  /** Whether some detector has a window kind that relies on the processor's index of event ids. */
+  private needsIdIndex = false;
   private lastSweep = -Infinity;
   private lastEvictionLog = { at: 0, evicted: 0 };
   private responses: SecurityResponse[] = [];
@@ -93,18 +96,20 @@ export class ShardProcessor {
   }
 
   async processBatch(records: readonly ShardRecord[]): Promise<BatchOutcome> {
-    const decoded = records.map((r) => decodeEvent(r.data));
-    await this.loadHistory(decoded);
     this.refreshConfigs();
-
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as ShardRecord;
-      const result = decoded[i] as DecodeResult;
       const maxBefore = this.watermark.maxEventTime;
       this.stats.records++;
       this.stats.bytes += record.data.byteLength;
-      if (result.ok) this.consider(record, result.event, result.time);
-      else this.deadLetter(record, result.reason);
+      const result = decodeEvent(record.data);
+      if (result.ok) {
+        // The only await of the loop, once per application in the life of the processor.
+        if (!this.ledger.isLoaded(result.event.appId)) await this.loadHistory(result.event.appId, result.time);
+        this.consider(record, result.event, result.time);
+      } else {
+        this.deadLetter(record, result.reason);
+      }
       this.planner.observe(record, maxBefore, this.watermark.maxEventTime);
     }
 
@@ -145,10 +150,6 @@ export class ShardProcessor {
       );
       return;
     }
-    if (event.id !== undefined && this.dedup.seen(event.appId, event.id, time)) {
-      this.stats.duplicates++;
-      return;
-    }
     this.stats.accepted++;
     const props = event.props;
     if (props !== undefined && props.blockedBy !== undefined) {
@@ -162,14 +163,24 @@ export class ShardProcessor {
     }
     const subscriptions = ctx.byType[event.type];
     const oldestOnTime = this.watermark.value;
+    // The id is hashed only when a signal wants the event; most events no signal wants.
+    let hash = -1;
+    let duplicate = false;
     for (let i = 0; i < subscriptions.length; i++) {
       const { detector, signal } = subscriptions[i] as { detector: CompiledDetector; signal: CompiledSignal };
       if (!signal.match.test(event)) continue;
+      if (hash === -1) {
+        hash = idHash(event.id);
+        if (hash !== 0 && this.needsIdIndex && this.dedup.seen(ctx.seenIds, event.id as string, time)) duplicate = true;
+      }
+      if (duplicate && !signal.duplicateSafe) continue;
       const key = detector.groupKey(event);
       if (key === undefined) continue;
-      const match = signal.observe(key, event, time, oldestOnTime);
-      if (match !== null) this.fire(ctx, detector, signal, event, time, match);
+      const match = signal.observe(key, event, time, oldestOnTime, hash);
+      if (match === DUPLICATE) duplicate = true;
+      else if (match !== null) this.fire(ctx, detector, signal, event, time, match);
     }
+    if (duplicate) this.stats.duplicates++;
     if (this.budget.over()) this.evictWindows();
   }
 
@@ -236,34 +247,30 @@ export class ShardProcessor {
     );
   }
 
-  private async loadHistory(decoded: readonly DecodeResult[]): Promise<void> {
-    const firstSeen = new Map<string, number>();
-    for (const d of decoded) {
-      if (!d.ok || this.ledger.isLoaded(d.event.appId)) continue;
-      const earliest = firstSeen.get(d.event.appId);
-      if (earliest === undefined || d.time < earliest) firstSeen.set(d.event.appId, d.time);
-    }
-    await Promise.all(
-      [...firstSeen].map(([appId, time]) => {
-        const policy = this.config.forApp(appId).repeatOffenders;
-        const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
-        return this.ledger.load(appId, time - this.latenessMs - reach);
-      }),
-    );
+  private async loadHistory(appId: string, time: number): Promise<void> {
+    const policy = this.config.forApp(appId).repeatOffenders;
+    const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
+    await this.ledger.load(appId, time - this.latenessMs - reach);
   }
 
   private createContext(appId: string): AppContext {
     let ctx: AppContext;
     try {
-      ctx = new AppContext(appId, this.config.forApp(appId), this.budget, this.latenessMs, undefined);
+      ctx = new AppContext(appId, this.config.forApp(appId), this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
     } catch (error) {
       // A configuration the source let through but that cannot run: keep the shard moving.
       this.logger.error({ appId, err: error }, 'application configuration cannot run; its events are not counted');
-      ctx = new AppContext(appId, { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } }, this.budget, this.latenessMs, undefined);
+      const inert = { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } };
+      ctx = new AppContext(appId, inert, this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
     }
+    this.adopt(appId, ctx);
+    return ctx;
+  }
+
+  private adopt(appId: string, ctx: AppContext): void {
     this.apps.set(appId, ctx);
     this.maxWindowMs = Math.max(this.maxWindowMs, ctx.maxWindowMs);
-    return ctx;
+    this.needsIdIndex ||= ctx.detectors.some((d) => d.signals.some((s) => !s.duplicateSafe));
   }
 
   /** Picks up configuration changes between batches; windows of unchanged detectors are kept. */
@@ -272,9 +279,8 @@ export class ShardProcessor {
       const config = this.config.forApp(appId);
       if (config === ctx.config) continue;
       try {
-        const next = new AppContext(appId, config, this.budget, this.latenessMs, ctx);
-        this.apps.set(appId, next);
-        this.maxWindowMs = Math.max(this.maxWindowMs, next.maxWindowMs);
+        const next = new AppContext(appId, config, ctx.seenIds, this.budget, this.latenessMs, ctx);
+        this.adopt(appId, next);
         this.logger.info({ appId, detectors: next.detectors.map((d) => d.name) }, 'application configuration reloaded');
       } catch (error) {
         this.logger.error({ appId, err: error }, 'new application configuration cannot run; keeping the previous one');
@@ -282,9 +288,9 @@ export class ShardProcessor {
     }
   }
 
-  private *allWindows(): Generator<{ windows: KeyedWindows<WindowState>; windowMs: number }> {
+  private *allWindows(): Generator<{ windows: WindowTable; windowMs: number }> {
     for (const ctx of this.apps.values()) {
-      for (const d of ctx.detectors) for (const s of d.signals) yield { windows: s.windows as KeyedWindows<WindowState>, windowMs: s.windowMs };
+      for (const d of ctx.detectors) for (const s of d.signals) yield { windows: s.windows, windowMs: s.windowMs };
     }
   }
 
@@ -315,7 +321,7 @@ export class ShardProcessor {
     const batch = Math.max(1, Math.floor(this.budget.limit / 100));
     const nowStamp = toStamp(this.watermark.maxEventTime);
     while (this.budget.over()) {
-      let largest: KeyedWindows<WindowState> | undefined;
+      let largest: WindowTable | undefined;
       for (const { windows } of this.allWindows()) if (largest === undefined || windows.size > largest.size) largest = windows;
       if (largest === undefined || largest.size === 0) return;
       largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), nowStamp);

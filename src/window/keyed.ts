@@ -1,5 +1,7 @@
 /**
- * Window state per key (an IP, a login, …), with idle expiry and a shared memory budget.
+ * Window state per key (an IP, a login, …), with idle expiry and a shared memory budget. Count and
+ * distinct signals keep theirs in slot tables (slots.ts), which follow the same rules without an
+ * object per key; KeyedWindows holds one object per key, for window kinds whose state is richer.
  *
  * A Map keeps insertion order, and that order is what expiry and eviction walk. Moving a key to the
  * back on every event would cost a delete and an insert per event per detector, so keys stay where
@@ -10,6 +12,16 @@
  * event. Budget eviction walks the same order: the front is the least recently seen (a second-chance
  * approximation of LRU).
  */
+
+/** What the processor needs of any window table: its size, idle expiry, and budget eviction. */
+export interface WindowTable {
+  readonly size: number;
+  /** Drops keys whose newest event is older than `horizon` (ms); returns how many. */
+  expire(horizon: number, nowStamp: number): number;
+  /** Evicts up to `count` keys, least recently seen first; returns how many. */
+  evict(count: number, nowStamp: number): number;
+  clear(): void;
+}
 
 export interface WindowState {
   stamp: number;
@@ -33,7 +45,7 @@ export function toStamp(time: number): number {
 }
 const STAMP_EPOCH = 1_577_836_800; // 2020-01-01T00:00:00Z
 
-export class KeyedWindows<S extends WindowState> {
+export class KeyedWindows<S extends WindowState> implements WindowTable {
   readonly states = new Map<string, S>();
 
   constructor(private readonly budget: WindowBudget) {}

@@ -1,5 +1,6 @@
 import { resolveAppConfig, StaticAppConfigSource, type AppConfig } from '../../../src/config/app-config';
 import type { Logger } from '../../../src/core/ports';
+import { DedupIndex } from '../../../src/engine/dedup';
 import { ShardProcessor } from '../../../src/engine/processor';
 import { MemoryResponseStore } from '../../../src/sinks/memory-store';
 import { at, BASE_TIME, loginFailure, rawRecord, times, toRecords } from '../../../src/testing/factories';
@@ -81,12 +82,34 @@ describe('duplicates', () => {
     expect(p.stats.duplicates).toBe(0);
   });
 
-  it('are remembered in bounded memory', async () => {
-    const p = processor({ maxDedupIds: 1000 });
-    await p.processBatch(toRecords(times(5000, (i) => loginFailure({ ip: `10.0.${i >> 8}.${i & 255}`, at: i / 100, id: `agent:${i}` }))));
-    const dedup = (p as unknown as { dedup: { size: number; evicted: number } }).dedup;
-    expect(dedup.size).toBeLessThanOrEqual(1000);
-    expect(dedup.evicted).toBeGreaterThan(0);
+  it('are recognised by the windows themselves, with no index of every id (built-in detectors)', async () => {
+    const p = processor();
+    const events = times(5000, (i) => loginFailure({ ip: `10.0.${i >> 8}.${i & 255}`, at: i / 100, id: `agent:${i}` }));
+    await p.processBatch(toRecords(events));
+    await p.processBatch(toRecords(events.slice(0, 100)));
+    expect(p.stats.duplicates).toBe(100);
+    expect((p as unknown as { dedup: DedupIndex }).dedup.size).toBe(0);
+  });
+});
+
+describe('the index of event ids (for window kinds that need it)', () => {
+  it('stays within its bound, evicting the oldest ids', () => {
+    const index = new DedupIndex(1000);
+    const ids = index.forApp('app-1');
+    for (let i = 0; i < 5000; i++) index.seen(ids, `agent:${i}`, BASE_TIME + i);
+    expect(index.size).toBeLessThanOrEqual(1000);
+    expect(index.evicted).toBeGreaterThan(0);
+    expect(index.seen(ids, 'agent:4999', BASE_TIME)).toBe(true);
+  });
+
+  it('forgets ids whose events are older than the watermark', () => {
+    const index = new DedupIndex(1000);
+    const ids = index.forApp('app-1');
+    index.seen(ids, 'old', BASE_TIME);
+    index.seen(ids, 'new', BASE_TIME + 60_000);
+    index.expire(BASE_TIME + 30_000);
+    expect(index.size).toBe(1);
+    expect([index.seen(ids, 'new', 0), index.seen(ids, 'old', 0)]).toEqual([true, false]);
   });
 });
 
