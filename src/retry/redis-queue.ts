@@ -130,7 +130,10 @@ export class RedisRetryQueue implements RetryQueue {
 
   async ack(delivery: RetryDelivery): Promise<void> {
     const { member } = parseHandle(delivery.handle);
-    await this.redis.multi().zrem(this.keys.due, member).hdel(this.keys.body, member).hdel(this.keys.receives, member).exec();
+    const replies = await this.redis.multi().zrem(this.keys.due, member).hdel(this.keys.body, member).hdel(this.keys.receives, member).exec();
+    // MULTI reports a failed command in its replies rather than by rejecting.
+    const failed = replies === null ? new Error('the transaction was discarded') : replies.find(([error]) => error !== null)?.[0];
+    if (failed) throw new Error(`acknowledging retry queue entry ${JSON.stringify(member)} failed: ${failed.message}`, { cause: failed });
   }
 
   async retryLater(delivery: RetryDelivery, delayMs: number): Promise<void> {
