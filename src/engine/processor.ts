@@ -15,7 +15,7 @@ import { responseId, targetKey, type SecurityResponse } from '../core/response';
 import { decodeEvent } from '../events/decode';
 import { idHash } from '../events/id-hash';
 import type { RiposteEvent } from '../events/schema';
-import { toStamp, WindowBudget, type WindowTable } from '../window/keyed';
+import { WindowBudget, type WindowTable } from '../window/keyed';
 import { DUPLICATE, type WindowMatch } from '../window/types';
 import { Watermark } from '../window/watermark';
 import { AppContext } from './app-context';
@@ -300,8 +300,7 @@ export class ShardProcessor {
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
       const oldestOnTime = this.watermark.value;
-      const nowStamp = toStamp(now);
-      for (const { windows, windowMs } of this.allWindows()) windows.expire(oldestOnTime - windowMs, nowStamp);
+      for (const { windows, windowMs } of this.allWindows()) windows.expire(oldestOnTime - windowMs, now);
       this.dedup.expire(oldestOnTime);
       const reach = Math.max(...[...this.apps.values()].map((c) => c.config.repeatOffenders.lookbackSeconds), 0) * 1000;
       this.ledger.expire(oldestOnTime - reach - this.latenessMs);
@@ -319,12 +318,12 @@ export class ShardProcessor {
 
   private evictWindows(): void {
     const batch = Math.max(1, Math.floor(this.budget.limit / 100));
-    const nowStamp = toStamp(this.watermark.maxEventTime);
+    const now = this.watermark.maxEventTime;
     while (this.budget.over()) {
       let largest: WindowTable | undefined;
       for (const { windows } of this.allWindows()) if (largest === undefined || windows.size > largest.size) largest = windows;
       if (largest === undefined || largest.size === 0) return;
-      largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), nowStamp);
+      largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), now);
     }
   }
 }

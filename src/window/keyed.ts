@@ -16,10 +16,13 @@
 /** What the processor needs of any window table: its size, idle expiry, and budget eviction. */
 export interface WindowTable {
   readonly size: number;
-  /** Drops keys whose newest event is older than `horizon` (ms); returns how many. */
-  expire(horizon: number, nowStamp: number): number;
+  /**
+   * Drops keys whose newest event is older than `horizon` (ms), `now` being the newest event time on
+   * the shard; returns how many.
+   */
+  expire(horizon: number, now: number): number;
   /** Evicts up to `count` keys, least recently seen first; returns how many. */
-  evict(count: number, nowStamp: number): number;
+  evict(count: number, now: number): number;
   clear(): void;
 }
 
@@ -67,8 +70,9 @@ export class KeyedWindows<S extends WindowState> implements WindowTable {
    * Drops keys whose newest event is older than `horizon` (ms). `prune`, when given, also trims what
    * an active key keeps and tells whether anything is left.
    */
-  expire(horizon: number, nowStamp: number, prune?: (state: S, horizon: number) => boolean): number {
+  expire(horizon: number, now: number, prune?: (state: S, horizon: number) => boolean): number {
     const horizonStamp = toStamp(horizon);
+    const nowStamp = toStamp(now);
     let dropped = 0;
     for (const [key, state] of this.states) {
       if (state.stamp >= horizonStamp) break;
@@ -85,7 +89,8 @@ export class KeyedWindows<S extends WindowState> implements WindowTable {
   }
 
   /** Evicts up to `count` keys, least recently seen first. */
-  evict(count: number, nowStamp: number): number {
+  evict(count: number, now: number): number {
+    const nowStamp = toStamp(now);
     let evicted = 0;
     let visited = 0;
     const visitLimit = count * 2;

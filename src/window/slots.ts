@@ -2,89 +2,98 @@
  * Window state for count and distinct signals, in slot tables.
  *
  * Most keys a shard sees are fresh actors seen once (and under a flood of spoofed addresses, nearly
- * all of them). Holding each in its own objects — a state, an array, its backing store — costs
+ * all of them). Holding each in its own objects — a state, an array, a string key in a Map — costs
  * allocation and, worse, garbage-collector work to copy them out of the young generation. So a key
- * owns a slot number, and a slot's data lives in typed arrays: the newest event time and the stamp
- * (see keyed.ts for how stamps drive expiry and eviction). A key seen once needs nothing else. Only
- * a key seen again — the rare actor worth watching — gets arrays of times (and values), kept in a
- * side map by slot.
+ * owns a slot of a KeyIndex (key-index.ts), and a slot's data lives in typed arrays: the newest
+ * event time, and whether the key was seen again since the clock hand last passed. A key seen once
+ * needs nothing else. Only a key seen again — the rare actor worth watching — gets arrays of times
+ * (and values), kept in a side map by slot.
+ *
+ * Expiry and the memory budget both use a clock hand (the CLOCK approximation of least-recently-
+ * used): it walks the slots in a circle, drops those idle past the horizon, and when the budget
+ * binds, evicts those not seen since it last passed — giving the others a second chance. Fresh
+ * actors seen once are the first to go, an attacker reporting steadily the last.
  */
 import { addToCount } from './count';
 import { addToDistinct } from './distinct';
-import { toStamp, type WindowBudget, type WindowTable } from './keyed';
+import { KeyIndex } from './key-index';
+import type { WindowBudget, WindowTable } from './keyed';
 import { DUPLICATE, type WindowMatch } from './types';
 
 const INITIAL_CAPACITY = 1024;
 
 abstract class SlotTable implements WindowTable {
-  protected readonly index = new Map<string, number>();
+  protected readonly keys: KeyIndex;
   /** Newest event time (ms) per slot. */
   protected newest = new Float64Array(INITIAL_CAPACITY);
-  /** Insertion or last-move time (seconds, see toStamp) per slot. */
-  private stamps = new Int32Array(INITIAL_CAPACITY);
-  private readonly free: number[] = [];
-  private used = 0;
+  /** Per slot: 1 when the key was seen since the clock hand last passed. */
+  private seen = new Uint8Array(INITIAL_CAPACITY);
+  private hand = 0;
+  private lastExpiry = -Infinity;
 
-  constructor(private readonly budget: WindowBudget) {}
-
-  get size(): number {
-    return this.index.size;
+  constructor(private readonly budget: WindowBudget) {
+    this.keys = new KeyIndex(INITIAL_CAPACITY, (capacity) => this.grow(capacity));
   }
 
-  protected allocate(key: string, time: number): number {
-    let slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.used++;
-      if (slot === this.newest.length) this.grow();
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /**
+   * The slot of `key`, marked seen; a new slot (`this.keys.inserted`) starts with `time` as its
+   * newest time and is not marked: a key must be seen twice before the clock spares it.
+   */
+  protected slotFor(key: string, time: number): number {
+    const slot = this.keys.findOrInsert(key);
+    if (this.keys.inserted) {
+      this.newest[slot] = time;
+      this.seen[slot] = 0;
+      this.budget.size++;
+    } else {
+      this.seen[slot] = 1;
     }
-    this.index.set(key, slot);
-    this.newest[slot] = time;
-    this.stamps[slot] = toStamp(time);
-    this.budget.size++;
     return slot;
   }
 
   /** Forgets what a released slot held beyond its newest time. */
   protected abstract release(slot: number): void;
 
-  private drop(key: string, slot: number): void {
-    this.index.delete(key);
+  private drop(slot: number): void {
+    this.keys.remove(slot);
     this.release(slot);
-    this.free.push(slot);
   }
 
-  expire(horizon: number, nowStamp: number): number {
-    const horizonStamp = toStamp(horizon);
+  expire(horizon: number, now: number): number {
+    // One turn of the hand per span from the horizon to now keeps memory to the live keys (and those
+    // idle less than a turn): each call walks the share of slots for the event time since the last.
+    const used = this.keys.used;
+    const span = now - horizon;
+    const share = this.lastExpiry === -Infinity || span <= 0 ? 1 : Math.min(1, (now - this.lastExpiry) / span);
+    this.lastExpiry = now;
+    if (used === 0) return 0;
     let dropped = 0;
-    for (const [key, slot] of this.index) {
-      if ((this.stamps[slot] as number) >= horizonStamp) break;
-      if ((this.newest[slot] as number) < horizon) {
-        this.drop(key, slot);
+    const slice = Math.min(used, Math.ceil(used * share) + 16);
+    for (let n = 0; n < slice; n++) {
+      const slot = this.advance(used);
+      if (this.keys.isLive(slot) && (this.newest[slot] as number) < horizon) {
+        this.drop(slot);
         dropped++;
-      } else {
-        this.index.delete(key);
-        this.index.set(key, slot);
-        this.stamps[slot] = nowStamp;
       }
     }
     this.budget.size -= dropped;
     return dropped;
   }
 
-  evict(count: number, nowStamp: number): number {
+  evict(count: number): number {
+    const used = this.keys.used;
     let evicted = 0;
-    let visited = 0;
-    const visitLimit = count * 2;
-    for (const [key, slot] of this.index) {
-      if (evicted >= count || visited++ >= visitLimit) break;
-      const stamp = this.stamps[slot] as number;
-      if (toStamp(this.newest[slot] as number) > stamp && stamp < nowStamp) {
-        // Seen since it was stamped: a second chance at the back of the line.
-        this.index.delete(key);
-        this.index.set(key, slot);
-        this.stamps[slot] = nowStamp;
+    for (let visited = 0; evicted < count && visited < used * 2; visited++) {
+      const slot = this.advance(used);
+      if (!this.keys.isLive(slot)) continue;
+      if (this.seen[slot] === 1) {
+        this.seen[slot] = 0; // a second chance
       } else {
-        this.drop(key, slot);
+        this.drop(slot);
         evicted++;
       }
     }
@@ -94,22 +103,28 @@ abstract class SlotTable implements WindowTable {
   }
 
   clear(): void {
-    this.budget.size -= this.index.size;
-    for (const [key, slot] of this.index) this.drop(key, slot);
+    for (let slot = 0; slot < this.keys.used; slot++) {
+      if (!this.keys.isLive(slot)) continue;
+      this.drop(slot);
+      this.budget.size--;
+    }
   }
 
-  private grow(): void {
-    const newest = new Float64Array(this.newest.length * 2);
+  private advance(used: number): number {
+    const slot = this.hand;
+    this.hand = slot + 1 >= used ? 0 : slot + 1;
+    return slot;
+  }
+
+  /** Slot-indexed arrays follow the key index's capacity. */
+  protected grow(capacity: number): void {
+    const newest = new Float64Array(capacity);
     newest.set(this.newest);
     this.newest = newest;
-    const stamps = new Int32Array(this.stamps.length * 2);
-    stamps.set(this.stamps);
-    this.stamps = stamps;
-    this.grew(newest.length);
+    const seen = new Uint8Array(capacity);
+    seen.set(this.seen);
+    this.seen = seen;
   }
-
-  /** Called when the slot capacity doubles. */
-  protected grew(_capacity: number): void {}
 }
 
 /**
@@ -121,9 +136,9 @@ export class CountTable extends SlotTable {
   private readonly history = new Map<number, { times: number[]; ids: number[] }>();
 
   observe(key: string, time: number, idHash: number, threshold: number, windowMs: number, horizon: number, cap: number): WindowMatch | null {
-    const slot = this.index.get(key);
-    if (slot === undefined) {
-      this.firstId[this.allocate(key, time)] = idHash;
+    const slot = this.slotFor(key, time);
+    if (this.keys.inserted) {
+      this.firstId[slot] = idHash;
       return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [] } : null;
     }
     let seen = this.history.get(slot);
@@ -142,22 +157,27 @@ export class CountTable extends SlotTable {
     this.history.delete(slot);
   }
 
-  protected override grew(capacity: number): void {
+  protected override grow(capacity: number): void {
+    super.grow(capacity);
     const ids = new Float64Array(capacity);
     ids.set(this.firstId);
     this.firstId = ids;
   }
 }
 
-/** Distinct windows: a key seen once is its value and newest time; seen again, its values and times. */
+/**
+ * Distinct windows: a key seen once is its value and newest time; seen again, its values and times.
+ * The first value is kept as a string: distinct values are few per event (one), and most keys that
+ * have one are attackers' or will be gone at the next turn of the clock.
+ */
 export class DistinctTable extends SlotTable {
   private firstValue: string[] = new Array<string>(INITIAL_CAPACITY).fill('');
   private readonly history = new Map<number, { values: string[]; times: number[] }>();
 
   observe(key: string, value: string, time: number, threshold: number, windowMs: number, cap: number): WindowMatch | null {
-    const slot = this.index.get(key);
-    if (slot === undefined) {
-      this.firstValue[this.allocate(key, time)] = value;
+    const slot = this.slotFor(key, time);
+    if (this.keys.inserted) {
+      this.firstValue[slot] = value;
       return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [value] } : null;
     }
     let seen = this.history.get(slot);
@@ -180,7 +200,8 @@ export class DistinctTable extends SlotTable {
     this.history.delete(slot);
   }
 
-  protected override grew(capacity: number): void {
+  protected override grow(capacity: number): void {
+    super.grow(capacity);
     const values = new Array<string>(capacity).fill('');
     for (let i = 0; i < this.firstValue.length; i++) values[i] = this.firstValue[i] as string;
     this.firstValue = values;

@@ -164,14 +164,16 @@ describe('the memory budget', () => {
     expect(banned).toEqual([ip]);
   });
 
-  it('expires idle state as event time moves on', async () => {
+  it('expires idle state within a turn of the clock as event time moves on', async () => {
     const config = { forApp: () => resolveAppConfig('apps.app-1', [loginBruteForce], {}, {}) };
     const p = processor({ config, latenessSeconds: 10 });
     await p.processBatch(toRecords(times(100, (i) => loginFailure({ ip: `10.0.0.${i}`, at: 0 }))));
     expect(p.trackedWindows).toBe(100);
-    await p.processBatch(toRecords([loginFailure({ ip, at: 69 })]));
+    // Still inside the window: nothing may go.
+    for (let t = 1; t < 70; t += 2) await p.processBatch(toRecords([loginFailure({ ip, at: t })]));
     expect(p.trackedWindows).toBe(101);
-    await p.processBatch(toRecords([loginFailure({ ip, at: 72 })]));
+    // Idle for longer than lateness plus window: gone within one turn (lateness + window of event time).
+    for (let t = 71; t < 71 + 2 * 70; t += 2) await p.processBatch(toRecords([loginFailure({ ip, at: t })]));
     expect(p.trackedWindows).toBe(1);
   });
 });
