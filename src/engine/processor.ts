@@ -82,7 +82,7 @@ export class ShardProcessor {
     this.watermark = new Watermark(this.latenessMs, o.futureToleranceSeconds * 1000);
     this.budget = new WindowBudget(o.maxWindowStates);
     this.dedup = new DedupIndex(o.maxDedupIds);
-    this.ledger = new ResponseLedger(o.history);
+    this.ledger = new ResponseLedger(o.history, this.logger);
   }
 
   /** The largest event time seen on this shard (ms), or -Infinity. */
@@ -104,9 +104,11 @@ export class ShardProcessor {
       this.stats.bytes += record.data.byteLength;
       const result = decodeEvent(record.data);
       if (result.ok) {
-        // The only await of the loop, once per application in the life of the processor.
-        if (!this.ledger.isLoaded(result.event.appId)) await this.loadHistory(result.event.appId, result.time);
-        this.consider(record, result.event, result.time);
+        const appId = result.event.appId;
+        // The only await of the loop: once per application in the life of the processor, its past
+        // responses are read before its first event is judged.
+        const ctx = this.apps.get(appId) ?? (await this.createContext(appId, result.time));
+        this.consider(record, ctx, result.event, result.time);
       } else {
         this.deadLetter(record, result.reason);
       }
@@ -135,7 +137,7 @@ export class ShardProcessor {
     return this.budget.size;
   }
 
-  private consider(record: ShardRecord, event: RiposteEvent, time: number): void {
+  private consider(record: ShardRecord, ctx: AppContext, event: RiposteEvent, time: number): void {
     const timeliness = this.watermark.classify(time, record.arrivalTime);
     if (timeliness === 'late') {
       this.stats.late++;
@@ -156,7 +158,6 @@ export class ShardProcessor {
       this.stats.blockedByResponse++;
       return;
     }
-    const ctx = this.apps.get(event.appId) ?? this.createContext(event.appId);
     if (ctx.allowlisted(event)) {
       this.stats.allowlisted++;
       return;
@@ -247,13 +248,12 @@ export class ShardProcessor {
     );
   }
 
-  private async loadHistory(appId: string, time: number): Promise<void> {
+  private async createContext(appId: string, firstEventTime: number): Promise<AppContext> {
     const policy = this.config.forApp(appId).repeatOffenders;
     const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
-    await this.ledger.load(appId, time - this.latenessMs - reach);
-  }
-
-  private createContext(appId: string): AppContext {
+    await this.ledger.load(appId, firstEventTime - this.latenessMs - reach);
+    const existing = this.apps.get(appId);
+    if (existing !== undefined) return existing;
     let ctx: AppContext;
     try {
       ctx = new AppContext(appId, this.config.forApp(appId), this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);

@@ -177,3 +177,37 @@ describe('the memory budget', () => {
     expect(p.trackedWindows).toBe(1);
   });
 });
+
+describe('a store that cannot be read', () => {
+  it('is retried, then the application goes on without its history, and no event is lost', async () => {
+    let calls = 0;
+    const errors: object[] = [];
+    const history = {
+      recent: async () => {
+        calls++;
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(obj) };
+    const p = processor({ history, logger });
+    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1, 1];
+    const { responses } = await p.processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: i }))));
+    expect(calls).toBe(3);
+    expect(errors).toHaveLength(1);
+    expect(responses.map((r) => r.target.value)).toEqual([ip]);
+  });
+
+  it('is read again when it recovers', async () => {
+    let calls = 0;
+    const history = {
+      recent: async () => {
+        if (++calls === 1) throw new Error('timeout');
+        return [];
+      },
+    };
+    const p = processor({ history });
+    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1];
+    await p.processBatch(toRecords([loginFailure({ ip, at: 0 })]));
+    expect(calls).toBe(2);
+  });
+});
