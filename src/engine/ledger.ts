@@ -87,12 +87,15 @@ export class ResponseLedger {
    * window that already fired is the same attack, not a new one. A response with the id about to be
    * issued does not count: that is a replay meeting its own earlier decision.
    */
-  suppressing(appId: string, detector: string, key: string, time: number, id: string, windowMs: number, cooldownMs: number): boolean {
+  suppressing(appId: string, detector: string, key: string, time: number, idOf: () => string, windowMs: number, cooldownMs: number): boolean {
     const entries = this.apps.get(appId)?.byTarget.get(key);
     if (entries === undefined) return false;
     for (const e of entries) {
-      if (e.detector !== detector || e.id === id) continue;
-      if (time > e.createdAt - windowMs && time < Math.max(e.expiresAt, e.createdAt + cooldownMs)) return true;
+      if (e.detector !== detector) continue;
+      if (time > e.createdAt - windowMs && time < Math.max(e.expiresAt, e.createdAt + cooldownMs)) {
+        // Only a response triggered at this very time can be this decision itself.
+        if (e.createdAt !== time || e.id !== idOf()) return true;
+      }
     }
     return false;
   }

@@ -11,7 +11,7 @@
 import type { AppConfigSource } from '../config/app-config';
 import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import { silentLogger } from '../core/ports';
-import { responseId, targetKey, type SecurityResponse } from '../core/response';
+import type { SecurityResponse } from '../core/response';
 import { decodeEvent } from '../events/decode';
 import { idHash } from '../events/id-hash';
 import type { RiposteEvent } from '../events/schema';
@@ -23,6 +23,7 @@ import { CheckpointPlanner } from './checkpoint';
 import type { CompiledDetector, CompiledSignal } from './compile';
 import { DedupIndex } from './dedup';
 import { ResponseLedger } from './ledger';
+import { decideResponse } from './respond';
 import { ShardStats } from './stats';
 import type { BatchOutcome, Position, ShardRecord } from './types';
 
@@ -188,42 +189,11 @@ export class ShardProcessor {
   private fire(ctx: AppContext, detector: CompiledDetector, signal: CompiledSignal, event: RiposteEvent, time: number, match: WindowMatch): void {
     this.stats.detections++;
     this.stats.bump(this.stats.detectionsByDetector, detector.name);
-    const spec = detector.resolved.plan.response;
-    const value = detector.targetValue(event);
-    if (value === undefined) return;
-    const target = { type: spec.target.type, value };
-    const key = targetKey(target.type, value);
-    const id = responseId({ appId: ctx.appId, detector: detector.name, target, triggerTime: time, triggerEventId: event.id });
-    if (this.ledger.suppressing(ctx.appId, detector.name, key, time, id, signal.windowMs, detector.cooldownMs)) {
+    const response = decideResponse(this.ledger, ctx, detector, signal, event, time, match);
+    if (response === null) {
       this.stats.suppressed++;
       return;
     }
-    const policy = ctx.config.repeatOffenders;
-    const simulated = detector.resolved.simulate;
-    const prior = this.ledger.priorCount(ctx.appId, key, time, policy.lookbackSeconds * 1000, simulated, id);
-    const durationSeconds = Math.min(
-      Math.round(spec.durationSeconds * policy.factor ** prior),
-      Math.max(policy.maxDurationSeconds, spec.durationSeconds),
-    );
-    const response: SecurityResponse = {
-      id,
-      appId: ctx.appId,
-      action: spec.action,
-      target,
-      redirectUrl: spec.action === 'redirect' ? (spec.redirectUrl ?? null) : null,
-      detector: detector.name,
-      reason: renderReason(signal, match),
-      evidence: {
-        count: match.count,
-        windowSeconds: signal.spec.windowSeconds,
-        firstSeen: new Date(match.firstSeen).toISOString(),
-        lastSeen: new Date(match.lastSeen).toISOString(),
-        samples: match.samples,
-      },
-      createdAt: new Date(time).toISOString(),
-      expiresAt: new Date(time + durationSeconds * 1000).toISOString(),
-      simulated,
-    };
     this.ledger.record(response);
     this.responses.push(response);
     this.stats.responses++;
@@ -326,15 +296,4 @@ export class ShardProcessor {
       largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), now);
     }
   }
-}
-
-function renderReason(signal: CompiledSignal, match: WindowMatch): string {
-  const spec = signal.spec;
-  const data: Record<string, string> = {
-    count: String(match.count),
-    threshold: String(spec.threshold),
-    windowSeconds: String(spec.windowSeconds),
-    field: spec.kind === 'distinct' ? spec.field : '',
-  };
-  return spec.reason.replace(/\{(\w+)\}/g, (whole, name: string) => data[name] ?? whole);
 }
