@@ -17,7 +17,7 @@ import { decodeEvent } from '../src/events/decode';
 import { ShardProcessor } from '../src/engine/processor';
 import type { ShardRecord } from '../src/engine/types';
 import { builtInDetectors } from '../detectors';
-import { mixRecords } from './generate';
+import { mixRecords, RecordStream } from './generate';
 import { deleteKeys, redisWindows } from './redis-windows';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -58,25 +58,27 @@ async function timedAsync(fn: () => Promise<void>): Promise<number> {
   return cpuMs() - start;
 }
 
-function decodeFloor(records: readonly ShardRecord[]): number {
+function decodeFloor(stream: RecordStream): number {
   let fields = 0;
-  for (const r of records) {
-    const event = JSON.parse(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('utf8')) as { type?: string };
-    if (event.type !== undefined) fields++;
+  for (let i = 0; i < stream.count; i += BATCH) {
+    for (const r of stream.batch(i, i + BATCH)) {
+      const event = JSON.parse(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('utf8')) as { type?: string };
+      if (event.type !== undefined) fields++;
+    }
   }
   return fields;
 }
 
-function decodeValidate(records: readonly ShardRecord[]): number {
+function decodeValidate(stream: RecordStream): number {
   let ok = 0;
-  for (const r of records) if (decodeEvent(r.data).ok) ok++;
+  for (let i = 0; i < stream.count; i += BATCH) for (const r of stream.batch(i, i + BATCH)) if (decodeEvent(r.data).ok) ok++;
   return ok;
 }
 
-async function engine(records: readonly ShardRecord[]): Promise<{ responses: number; processor: ShardProcessor }> {
+async function engine(stream: RecordStream): Promise<{ responses: number; processor: ShardProcessor }> {
   const processor = new ShardProcessor({ shardId: 'bench', config });
   let responses = 0;
-  for (let i = 0; i < records.length; i += BATCH) responses += (await processor.processBatch(records.slice(i, i + BATCH))).responses.length;
+  for (let i = 0; i < stream.count; i += BATCH) responses += (await processor.processBatch(stream.batch(i, i + BATCH))).responses.length;
   return { responses, processor };
 }
 
@@ -87,8 +89,8 @@ function median(values: number[]): number {
 
 async function throughput() {
   log(`generating ${EVENTS.toLocaleString()} events…`);
-  const records = mixRecords(EVENTS);
-  const bytes = records.reduce((n, r) => n + r.data.byteLength, 0);
+  const records = RecordStream.generate(EVENTS);
+  const bytes = records.byteLength;
   log(`  ${Math.round(bytes / EVENTS)} bytes per event on average`);
   const a: number[] = [];
   const b: number[] = [];
@@ -106,8 +108,9 @@ async function throughput() {
   return { records, decodeFloor: median(a), decodeValidate: median(b), engine: median(c), responses, bytesPerEvent: Math.round(bytes / EVENTS) };
 }
 
-async function redisBaseline(records: readonly ShardRecord[]) {
-  const sample = records.slice(0, REDIS_EVENTS);
+async function redisBaseline(records: RecordStream) {
+  const sample = records.batch(0, REDIS_EVENTS);
+  const sampleStream = RecordStream.generate(REDIS_EVENTS);
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -124,7 +127,7 @@ async function redisBaseline(records: readonly ShardRecord[]) {
       await fn();
       return Number(process.hrtime.bigint() - start) / 1e6;
     };
-    const engineMs = await wall(() => engine(sample));
+    const engineMs = await wall(() => engine(sampleStream));
     const redisMs = await wall(() => redisWindows(redis, sample, prefix));
     return { redis: rate(sample.length, redisMs), engineOnSample: rate(sample.length, engineMs) };
   } finally {
@@ -195,7 +198,6 @@ async function main() {
   log(`node ${process.version}`);
   const t = await throughput();
   const d = await redisBaseline(t.records);
-  t.records.length = 0;
   const m = await memoryPerWindow();
   void m.keepAlive;
   const f = await flood(m.bytesPerWindow);

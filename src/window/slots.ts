@@ -16,6 +16,7 @@
  */
 import { addToCount } from './count';
 import { addToDistinct } from './distinct';
+import { CharArena } from './char-arena';
 import { KeyIndex } from './key-index';
 import type { WindowBudget, WindowTable } from './keyed';
 import { DUPLICATE, type WindowMatch } from './types';
@@ -167,27 +168,26 @@ export class CountTable extends SlotTable {
 
 /**
  * Distinct windows: a key seen once is its value and newest time; seen again, its values and times.
- * The first value is kept as a string: distinct values are few per event (one), and most keys that
- * have one are attackers' or will be gone at the next turn of the clock.
+ * First values are kept in an arena, like keys, for the same reason.
  */
 export class DistinctTable extends SlotTable {
-  private firstValue: string[] = new Array<string>(INITIAL_CAPACITY).fill('');
+  private readonly firstValue = new CharArena(INITIAL_CAPACITY);
   private readonly history = new Map<number, { values: string[]; times: number[] }>();
 
   observe(key: string, value: string, time: number, threshold: number, windowMs: number, cap: number): WindowMatch | null {
     const slot = this.slotFor(key, time);
     if (this.keys.inserted) {
-      this.firstValue[slot] = value;
+      this.firstValue.set(slot, value, this.keys.used);
       return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [value] } : null;
     }
     let seen = this.history.get(slot);
     if (seen === undefined) {
-      const only = this.firstValue[slot] as string;
-      if (only === value) {
+      if (this.firstValue.equals(slot, value)) {
         if (time > (this.newest[slot] as number)) this.newest[slot] = time;
         return threshold <= 1 ? { count: 1, firstSeen: this.newest[slot] as number, lastSeen: this.newest[slot] as number, samples: [value] } : null;
       }
-      seen = { values: [only], times: [this.newest[slot] as number] };
+      seen = { values: [this.firstValue.text(slot)], times: [this.newest[slot] as number] };
+      this.firstValue.clear(slot);
       this.history.set(slot, seen);
     }
     const match = addToDistinct(seen.values, seen.times, value, time, threshold, windowMs, cap);
@@ -196,14 +196,12 @@ export class DistinctTable extends SlotTable {
   }
 
   protected release(slot: number): void {
-    this.firstValue[slot] = '';
+    this.firstValue.clear(slot);
     this.history.delete(slot);
   }
 
   protected override grow(capacity: number): void {
     super.grow(capacity);
-    const values = new Array<string>(capacity).fill('');
-    for (let i = 0; i < this.firstValue.length; i++) values[i] = this.firstValue[i] as string;
-    this.firstValue = values;
+    this.firstValue.growSlots(capacity);
   }
 }
