@@ -15,7 +15,6 @@ import Redis from 'ioredis';
 import { StaticAppConfigSource } from '../src/config/app-config';
 import { decodeEvent } from '../src/events/decode';
 import { ShardProcessor } from '../src/engine/processor';
-import type { ShardRecord } from '../src/engine/types';
 import { builtInDetectors } from '../detectors';
 import { mixRecords, RecordStream } from './generate';
 import { deleteKeys, redisWindows } from './redis-windows';
