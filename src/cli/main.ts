@@ -2,6 +2,8 @@
  * The `riposte` command line. Each command lives in its own file and is registered here; this file
  * only composes them and turns failures into a message and an exit status.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import type { CliContext, CliIo } from './context';
@@ -53,7 +55,11 @@ function isMissingFile(error: unknown): error is NodeJS.ErrnoException & { path:
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && typeof (error as { path?: unknown }).path === 'string';
 }
 
+/** The package's version, from the sources (src/cli) or the build (dist/src/cli) alike. */
 function versionOf(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }
