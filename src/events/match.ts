@@ -118,7 +118,7 @@ function compileCondition(condition: FieldCondition, fail: Fail): { accepts: Val
   // bounds combine (gte and lt make an interval), and maxLength belongs to regex.
   const kinds = new Set(keys.map((k) => ((RANGE_OPERATORS as readonly string[]).includes(k) ? 'range' : k === 'maxLength' ? 'regex' : k)));
   if (kinds.size > 1) {
-    fail([], `one operator per condition, found ${keys.join(' and ')}: put each in its own field condition or use separate playbooks`);
+    fail([], `one operator per field, found ${keys.join(' and ')}; only the range bounds gt, gte, lt and lte combine (a regex can often say what two operators would)`);
   }
   if (keys.length === 0) return fail([], `an empty condition; use one of ${OPERATORS.join(', ')}`);
   const c = condition as Record<string, unknown>;
