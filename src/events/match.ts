@@ -28,6 +28,8 @@ export class MatchSpecError extends Error {
     /** `path` as segments relative to the spec (`['request.path', 'regex']`), for locating it in a file. */
     readonly segments: MatchPath = [],
     readonly detail: string = message,
+    /** The problem is the last segment's key itself (an unknown operator), not its value. */
+    readonly onKey = false,
   ) {
     super(`${path}: ${message}`);
   }
@@ -53,8 +55,8 @@ export function compileMatch(spec: MatchSpec, where = 'when'): CompiledMatch {
   let types: readonly EventType[] = EVENT_TYPES;
   for (const [field, condition] of Object.entries(spec)) {
     if (condition === undefined) continue;
-    const fail = (segments: MatchPath, message: string): never => {
-      throw new MatchSpecError([where, field, ...segments].join('.'), message, [field, ...segments]);
+    const fail = (segments: MatchPath, message: string, onKey = false): never => {
+      throw new MatchSpecError([where, field, ...segments].join('.'), message, [field, ...segments], message, onKey);
     };
     let read;
     try {
@@ -88,7 +90,7 @@ function all(tests: EventPredicate[]): EventPredicate {
   }
 }
 
-type Fail = (segments: MatchPath, message: string) => never;
+type Fail = (segments: MatchPath, message: string, onKey?: boolean) => never;
 
 function typesOf(condition: FieldCondition, fail: Fail): readonly EventType[] {
   const listed = isScalar(condition) ? [condition] : typeof condition === 'object' && condition !== null && 'in' in condition ? condition.in : null;
@@ -111,7 +113,7 @@ function compileCondition(condition: FieldCondition, fail: Fail): { accepts: Val
   const keys = Object.keys(condition);
   for (const key of keys) {
     if (!(OPERATORS as readonly string[]).includes(key)) {
-      fail([key], `unknown operator "${key}"${didYouMean(key, OPERATORS)}; operators are ${OPERATORS.join(', ')}`);
+      fail([key], `unknown operator "${key}"${didYouMean(key, OPERATORS)}; operators are ${OPERATORS.join(', ')}`, true);
     }
   }
   // One test per condition: two operators side by side would silently ignore one of them. Range

@@ -67,7 +67,11 @@ export class PlaybookConfigSource implements AppConfigSource {
       }
       taken.add(entry.name);
       if (result.ok) {
-        if (result.playbook.definition.enabled) running.set(entry.name, result.playbook.detector);
+        if (!result.playbook.definition.enabled) continue;
+        // A new text with the same plan (a comment, the description) keeps the running object, so
+        // the application's configuration stays the same object too.
+        const previous = state?.running.get(entry.name);
+        running.set(entry.name, previous?.fingerprint === result.playbook.detector.fingerprint ? previous : result.playbook.detector);
         continue;
       }
       problems.push(...result.problems);
@@ -84,6 +88,14 @@ export class PlaybookConfigSource implements AppConfigSource {
     const config = unchanged ? state.config : { ...base, detectors };
     this.apps.set(appId, { base, entries, running, problems, config });
     return config;
+  }
+
+  /**
+   * Validates entries now rather than at their application's next batch, so a broken file is
+   * reported (logged, counted) as soon as it is seen.
+   */
+  preload(entries: readonly PlaybookEntry[]): void {
+    for (const entry of entries) this.parse(entry);
   }
 
   /** What keeps an application's playbooks from running as written, as of its last `forApp`. */

@@ -29,6 +29,8 @@ interface FileVersion {
 export interface DirectoryOptions {
   logger?: Logger;
   pollMs?: number;
+  /** Called after a rescan that found a change. */
+  onChange?: () => void;
 }
 
 export class PlaybookDirectory implements PlaybookProvider {
@@ -39,6 +41,7 @@ export class PlaybookDirectory implements PlaybookProvider {
   private refreshing: Promise<boolean> | undefined;
   private readonly logger: Logger;
   private readonly pollMs: number;
+  private readonly onChange: (() => void) | undefined;
 
   constructor(
     readonly dir: string,
@@ -46,6 +49,7 @@ export class PlaybookDirectory implements PlaybookProvider {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.pollMs = options.pollMs ?? 2000;
+    this.onChange = options.onChange;
   }
 
   playbooksFor(appId: string): readonly PlaybookEntry[] {
@@ -118,6 +122,7 @@ export class PlaybookDirectory implements PlaybookProvider {
     if (!changed) return false;
     this.files = next;
     this.index(found);
+    this.onChange?.();
     return true;
   }
 

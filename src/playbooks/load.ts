@@ -49,19 +49,20 @@ export interface LivePlaybooks {
  */
 export async function startPlaybooks(inner: AppConfigSource, options: LivePlaybookOptions): Promise<LivePlaybooks> {
   const logger = options.logger ?? silentLogger;
+  // Each change is validated at once, so a broken file is reported before any batch needs it.
+  const directory =
+    options.dir === undefined ? undefined : new PlaybookDirectory(options.dir, { logger, pollMs: options.pollMs, onChange: () => source.preload(directory?.entries() ?? []) });
   const providers: PlaybookProvider[] = [];
-  let directory: PlaybookDirectory | undefined;
-  if (options.dir !== undefined) {
-    directory = new PlaybookDirectory(options.dir, { logger, pollMs: options.pollMs });
+  if (directory !== undefined) providers.push(directory);
+  if (options.registry !== undefined) providers.push(registryPlaybooks(options.registry));
+  const source = new PlaybookConfigSource(inner, combinePlaybooks(...providers), logger);
+  if (directory !== undefined) {
     try {
       await directory.refresh();
     } catch (error) {
       logger.error({ dir: options.dir, err: error }, 'cannot read the playbooks directory; watching for it');
     }
     directory.start();
-    providers.push(directory);
   }
-  if (options.registry !== undefined) providers.push(registryPlaybooks(options.registry));
-  const source = new PlaybookConfigSource(inner, combinePlaybooks(...providers), logger);
   return { source, close: () => directory?.stop() };
 }

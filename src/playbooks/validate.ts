@@ -41,7 +41,7 @@ export function matchIssues(match: unknown, at: Path): Issue[] {
       compileMatch({ [field]: condition } as MatchSpec);
     } catch (error) {
       if (!(error instanceof MatchSpecError)) throw error;
-      issues.push({ path: [...at, ...error.segments], message: error.detail });
+      issues.push({ path: [...at, ...error.segments], key: error.onKey, message: error.detail });
       continue;
     }
     issues.push(...conditionTypeIssues(field, condition, [...at, field]));
