@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
+import { builtInDetectors } from '../../detectors';
 import { PlaybookDirectory } from '../playbooks/directory';
 import { parsePlaybook } from '../playbooks/parse';
 import { formatProblem } from '../playbooks/problems';
@@ -30,7 +31,10 @@ async function check(paths: readonly string[], cli: CliContext): Promise<void> {
     for (const entry of await entriesOf(path)) {
       count++;
       const result = parsePlaybook(entry.yaml, entry.origin, { expectedName: entry.name });
-      if (result.ok) {
+      if (result.ok && builtInDetectors.some((d) => d.name === entry.name)) {
+        invalid++;
+        stderr.write(`${entry.origin}:1:1: name: "${entry.name}" is the name of a built-in detector; a playbook needs its own\n`);
+      } else if (result.ok) {
         const { definition } = result.playbook;
         const flags = [definition.enabled ? '' : 'disabled', definition.simulate ? 'simulated' : ''].filter((f) => f !== '');
         stdout.write(`${entry.origin}: ok (${definition.condition.kind}${flags.length > 0 ? `, ${flags.join(', ')}` : ''})\n`);

@@ -51,6 +51,7 @@ export function fromZodIssue(issue: z.core.$ZodIssue): Issue[] {
     }
     case 'invalid_value': {
       const values = issue.values.map(String);
+      if (input === undefined) return [{ path, message: `missing; one of ${values.join(', ')}` }];
       return [{ path, message: `${JSON.stringify(input)} is not one of ${values.join(', ')}${didYouMean(String(input), values)}` }];
     }
     case 'too_small':

@@ -126,6 +126,7 @@ describe('a playbook with mistakes is refused with file, line, column and what i
     ['a regex too costly for its input bound', playbook({ match: '{ type: request, request.path: { regex: "a{1,200}", maxLength: 4096 } }' }), [expect.stringMatching(/match\.request\.path\.regex: pattern compiles to \d+ instructions; .* set maxLength to at most \d+$/)]],
     ['an empty CIDR list entry', playbook({ match: '{ type: request, actor.ip: { cidr: [10.0.0.0/33] } }' }), ['p.yaml:3:44: match.actor.ip.cidr[0]: "10.0.0.0/33" has prefix length 33; expected 0 to 32']],
     ['a wrong enum value', playbook({ response: '{ action: bann, target: actor.ip, duration: 1h }' }), ['p.yaml:7:21: response.action: "bann" is not one of ban, redirect (did you mean "ban"?)']],
+    ['a missing action', playbook({ response: '{ target: actor.ip, duration: 1h }' }), ['p.yaml:7:1: response.action: missing; one of ban, redirect']],
     ['a duration in words', playbook({ window: 'ten minutes' }), ['p.yaml:5:9: window: "ten minutes" is not a duration; write a number of seconds or 30s, 10m, 1h, 1h30m, 2d']],
     ['a window over seven days', playbook({ window: '8d' }), ['p.yaml:5:9: window: 8d is out of range; from 1s to 7d']],
     ['a threshold and a sequence', playbook({}, 'sequence:\n  - match: { type: login_failure }\n  - match: { type: login_success }\n'), ['p.yaml:8:1: sequence: a playbook has either a threshold or a sequence, not both']],
