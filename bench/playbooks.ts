@@ -1,7 +1,7 @@
 /**
  * Does a playbook cost more than the built-in detector it restates? Both run in the same process,
- * on the same records, through the whole pipeline (decode, windows, responses), in alternating
- * rounds. Decoding dominates a pipeline with one detector, so each side runs COPIES detectors (the
+ * on the same records, through the whole pipeline (decode, windows, responses), batch by batch in
+ * turn. Decoding dominates a pipeline with one detector, so each side runs COPIES detectors (the
  * built-in under COPIES names, the playbook as COPIES files) to make the detectors' share visible.
  * Figures: the ratio of medians and of minimums (the least disturbed round: the machine is shared),
  * for the whole pipeline and for the detectors alone (a processor without detectors taken off).
@@ -41,7 +41,7 @@ const pairs: { name: string; detector: DetectorDefinition; yaml: string }[] = [
   },
 ];
 
-const sequenceYaml = `name: successful-brute-force\ndescription: failures then a success.\ngroupBy: [actor.ip, user.login]\nwindow: 10m\nsequence:\n  - match: { type: login_failure }\n    count: 5\n  - match: { type: login_success }\nresponse: { action: redirect, target: user.login, duration: 1d, url: /verify-identity }\n`;
+const sequenceYaml = `name: successful-brute-force\ndescription: failures then a success.\ngroupBy: actor.ip\nwindow: 10m\nsequence:\n  - match: { type: login_failure }\n    count: 5\n  - match: { type: login_success }\nresponse: { action: ban, target: actor.ip, duration: 1d }\n`;
 
 function traffic(n: number): ShardRecord[] {
   let seed = 7;
@@ -64,18 +64,30 @@ function traffic(n: number): ShardRecord[] {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+type Side = 'empty' | 'builtIn' | 'playbook';
 
 /**
- * CPU time (ms) of one run, not wall time: the machine is shared, and time spent descheduled while
- * another process runs is not this code's cost.
+ * One round: a processor per side, fed the same batches in turn, the order rotating from batch to
+ * batch, so that whatever else the machine does at a given moment weighs on every side alike. The
+ * cost is CPU time (ms), not wall time: time spent descheduled while another process runs is not
+ * this code's cost.
  */
-async function timeRun(config: AppConfigSource, records: readonly ShardRecord[]): Promise<number> {
+async function round(configs: Record<Side, AppConfigSource>, records: readonly ShardRecord[], r: number): Promise<Record<Side, number>> {
   gc?.();
-  const processor = new ShardProcessor({ shardId: 'bench', config });
-  const start = process.cpuUsage();
-  for (let i = 0; i < records.length; i += BATCH) await processor.processBatch(records.slice(i, i + BATCH));
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
+  const sides = Object.keys(configs) as Side[];
+  const processors = Object.fromEntries(sides.map((side) => [side, new ShardProcessor({ shardId: 'bench', config: configs[side] })])) as Record<Side, ShardProcessor>;
+  const spent: Record<Side, number> = { empty: 0, builtIn: 0, playbook: 0 };
+  for (let i = 0, b = r; i < records.length; i += BATCH, b++) {
+    const batch = records.slice(i, i + BATCH);
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(k + b) % sides.length] as Side;
+      const start = process.cpuUsage();
+      await processors[side].processBatch(batch);
+      const used = process.cpuUsage(start);
+      spent[side] += (used.user + used.system) / 1000;
+    }
+  }
+  return spent;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -98,25 +110,23 @@ function playbookCopies(yaml: string, name: string): AppConfigSource {
   return new PlaybookConfigSource(new StaticAppConfigSource([]), { playbooksFor: () => entries });
 }
 
-function report(label: string, t: Record<'empty' | 'builtIn' | 'playbook', number[]>): void {
-  const row = (pick: (xs: number[]) => number) => {
-    const [e, b, p] = [pick(t.empty), pick(t.builtIn), pick(t.playbook)];
-    return `${b.toFixed(0).padStart(6)} ${p.toFixed(0).padStart(6)} ${(p / b).toFixed(3)}   ${(b - e).toFixed(0).padStart(6)} ${(p - e).toFixed(0).padStart(6)} ${((p - e) / (b - e)).toFixed(3)}`;
-  };
-  console.log(`${label.padEnd(36)} median ${row(median)}`);
-  console.log(`${''.padEnd(36)} min    ${row((xs) => Math.min(...xs))}`);
+/** Ratios of paired rounds (the same batches, interleaved): median, and the range over rounds. */
+function report(label: string, t: Record<Side, number[]>): void {
+  const whole = t.playbook.map((p, r) => p / (t.builtIn[r] as number));
+  const detectors = t.playbook.map((p, r) => (p - (t.empty[r] as number)) / ((t.builtIn[r] as number) - (t.empty[r] as number)));
+  const range = (xs: number[]) => `${median(xs).toFixed(3)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]`;
+  console.log(
+    `${label.padEnd(36)} ${median(t.builtIn).toFixed(0).padStart(8)} ${median(t.playbook).toFixed(0).padStart(8)}  ${range(whole).padEnd(20)}` +
+      `${(median(t.builtIn) - median(t.empty)).toFixed(0).padStart(8)} ${(median(t.playbook) - median(t.empty)).toFixed(0).padStart(8)}  ${range(detectors)}`,
+  );
 }
 
-async function rounds(configs: Record<'empty' | 'builtIn' | 'playbook', AppConfigSource>, records: readonly ShardRecord[]) {
-  const t: Record<'empty' | 'builtIn' | 'playbook', number[]> = { empty: [], builtIn: [], playbook: [] };
-  const order = Object.keys(configs) as ('empty' | 'builtIn' | 'playbook')[];
-  for (const key of order) await timeRun(configs[key], records); // warm-up
+async function rounds(configs: Record<Side, AppConfigSource>, records: readonly ShardRecord[]): Promise<Record<Side, number[]>> {
+  await round(configs, records, 0); // warm-up
+  const t: Record<Side, number[]> = { empty: [], builtIn: [], playbook: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    // Rotate the order so that no side always runs right after the same other one.
-    for (let k = 0; k < order.length; k++) {
-      const key = order[(k + r) % order.length] as 'empty' | 'builtIn' | 'playbook';
-      t[key].push(await timeRun(configs[key], records));
-    }
+    const spent = await round(configs, records, r);
+    for (const side of Object.keys(t) as Side[]) t[side].push(spent[side]);
   }
   return t;
 }
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
   const records = traffic(EVENTS);
   const empty = new StaticAppConfigSource([]);
   console.log(`${EVENTS} events, ${ROUNDS} rounds, ${COPIES} copies of each detector, batches of ${BATCH}, node ${process.version}, CPU ms${gc === undefined ? ' (run with --expose-gc for steadier figures)' : ''}`);
-  console.log(`${''.padEnd(36)}        ms: built-in playbook ratio | detectors only: built-in playbook ratio`);
+  console.log(`${'CPU ms (median of rounds)'.padEnd(36)} built-in playbook  ratio [range]       | detectors only: built-in playbook  ratio [range]`);
   // Control: the built-in against itself. Its spread is the noise the other rows are read against.
   report('control: built-in vs built-in', await rounds({ empty, builtIn: builtInCopies(loginBruteForce as DetectorDefinition), playbook: builtInCopies(loginBruteForce as DetectorDefinition) }, records));
   for (const pair of pairs) {

@@ -131,7 +131,7 @@ function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudg
   const windows = new KeyedWindows<SequenceState>(budget);
   return {
     spec,
-    match: { test: (e) => tests.some((t) => t(e)), types },
+    match: { test: (e) => anyOf(tests, e), types },
     windowMs,
     windows,
     observe(key, event, time, oldestOnTime) {
@@ -146,4 +146,9 @@ function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudg
       return addToSequence(state, shape, time, mask, oldestOnTime);
     },
   };
+}
+
+function anyOf(tests: readonly ((e: RiposteEvent) => boolean)[], event: RiposteEvent): boolean {
+  for (let j = 0; j < tests.length; j++) if ((tests[j] as (e: RiposteEvent) => boolean)(event)) return true;
+  return false;
 }

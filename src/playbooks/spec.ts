@@ -14,7 +14,7 @@
  * ```
  */
 import { z } from 'zod';
-import { RESPONSE_ACTIONS, TARGET_TYPES, type ResponseAction, type TargetType } from '../core/response';
+import { RESPONSE_ACTIONS, TARGET_TYPES } from '../core/response';
 import { parseDuration } from './duration';
 import type { Path } from './locate';
 
@@ -102,11 +102,4 @@ export function expandShortForms(document: unknown): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export interface PlaybookResponse {
-  action: ResponseAction;
-  target: { type: TargetType; field: string };
-  durationSeconds: number;
-  redirectUrl?: string;
 }

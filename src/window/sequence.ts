@@ -17,15 +17,23 @@
  *   prefix that starts latest matters (a later start only helps the span), so the summary is one
  *   time per p: the latest start of a p-event prefix. Folding pending events into it is exact.
  *
- * Memory: the summary is `total` numbers. Pending holds the events since the watermark, at most
- * `cap` of them: a key sending more within the allowed lateness has its oldest pending events folded
- * early, and from then on its reports older than those are refused (counted in `shape.refused`);
- * below the cap the primitive is exact for any order of arrival.
+ * Speed: most reports arrive in order, and an event later than every other one can only end a
+ * sequence. So each key also keeps its frontier — the same per-p latest starts, over sealed and
+ * pending events alike — and an in-order event costs one step from it: no walk over pending. An
+ * event that lands among pending ones (or ties the newest) walks them, and the frontier is rebuilt
+ * at the next in-order event. Pending events are folded in batches, once older than the watermark.
+ *
+ * Memory: the summary and the frontier are `total` numbers each. Pending holds at most `cap`
+ * events: a key sending more within the allowed lateness has its oldest pending events folded early,
+ * and from then on its reports older than those are refused (counted in `shape.refused`); below the
+ * cap the primitive is exact for any order of arrival.
  */
 import type { WindowMatch } from './types';
 
 /** Pending events kept per key before the oldest are folded early. */
 export const SEQUENCE_CAP = 1024;
+/** Pending events are folded, when older than the watermark, once a key holds this many. */
+const FOLD_AT = 16;
 /** At most this many steps, so a step mask fits a small integer. */
 export const MAX_SEQUENCE_STEPS = 8;
 /** Events in one complete sequence (the sum of the steps' thresholds), at most. */
@@ -83,18 +91,27 @@ export class SequenceShape {
 }
 
 export class SequenceState {
-  /** sealed[p], 1 <= p < total: the latest start of a p-event prefix among sealed events, or -Infinity. */
-  readonly sealed: Float64Array;
+  /**
+   * sealed[p], 1 <= p < total: the latest start of a p-event prefix among sealed events, or
+   * -Infinity. A plain array: V8 allocates a small array of doubles much faster than a typed one.
+   */
+  readonly sealed: number[];
   /** Every sealed event is at or before this time; pending events are after it. */
   sealedThrough = -Infinity;
   /** Pending event times, ascending, and the steps each matches (bit j = step j). */
   readonly times: number[] = [];
   readonly masks: number[] = [];
+  /**
+   * frontier[p]: the latest start of a p-event prefix among all events, sealed and pending; null
+   * after an out-of-order event, until the next in-order one rebuilds it.
+   */
+  frontier: number[] | null;
   /** Insertion or last-move time, in seconds; see KeyedWindows. */
   stamp: number;
 
   constructor(shape: SequenceShape, stamp: number) {
-    this.sealed = new Float64Array(shape.total).fill(-Infinity);
+    this.sealed = new Array<number>(shape.total).fill(-Infinity);
+    this.frontier = new Array<number>(shape.total).fill(-Infinity);
     this.stamp = stamp;
   }
 
@@ -115,21 +132,30 @@ export function addToSequence(state: SequenceState, shape: SequenceShape, time: 
     return null;
   }
   const { times, masks } = state;
-  let sealed = 0;
-  while (sealed < times.length && (times[sealed] as number) < sealBefore) sealed++;
-  if (sealed > 0) fold(state, shape, sealed);
+  if (times.length >= FOLD_AT) {
+    let old = 0;
+    while (old < times.length && (times[old] as number) < sealBefore) old++;
+    if (old > 0) fold(state, shape, old);
+  }
 
-  let at = times.length;
-  while (at > 0 && (times[at - 1] as number) > time) at--;
-  if (at === times.length) {
+  let match: WindowMatch | null;
+  const n = times.length;
+  if (n === 0 || time > (times[n - 1] as number)) {
+    // In order: the event can only end a sequence, one step from the frontier.
+    const frontier = state.frontier ?? rebuildFrontier(state, shape);
+    match = endsSequence(frontier, shape, time, mask);
+    advance(frontier, shape, time, mask);
+    state.frontier = frontier;
     times.push(time);
     masks.push(mask);
   } else {
+    state.frontier = null;
+    let at = n;
+    while (at > 0 && (times[at - 1] as number) > time) at--;
     times.splice(at, 0, time);
     masks.splice(at, 0, mask);
+    match = canComplete(state, shape, at) ? completes(state, shape, at) : null;
   }
-
-  const match = canComplete(state, shape, at) ? completes(state, shape, at) : null;
 
   if (times.length > shape.cap) {
     let end = times.length - shape.cap;
@@ -137,6 +163,50 @@ export function addToSequence(state: SequenceState, shape: SequenceShape, time: 
     fold(state, shape, end);
   }
   return match;
+}
+
+/** A new event at `time`, later than all others: the sequence it completes as its last event, if any. */
+function endsSequence(frontier: readonly number[], shape: SequenceShape, time: number, mask: number): WindowMatch | null {
+  const { total, stepOf, windowMs } = shape;
+  if (!((mask >> (stepOf[total] as number)) & 1)) return null;
+  const start = total === 1 ? time : (frontier[total - 1] as number);
+  return start > time - windowMs ? { count: total, firstSeen: start, lastSeen: time, samples: [] } : null;
+}
+
+/** Extends the frontier with one event later than all others: each prefix may take it as its next event. */
+function advance(frontier: number[], shape: SequenceShape, time: number, mask: number): void {
+  const { total, stepOf } = shape;
+  for (let p = total - 2; p >= 0; p--) {
+    if (!((mask >> (stepOf[p + 1] as number)) & 1)) continue;
+    const start = p === 0 ? time : (frontier[p] as number);
+    if (start > (frontier[p + 1] as number)) frontier[p + 1] = start;
+  }
+}
+
+/** The frontier over sealed and pending events, walked group by group as `fold` does. */
+function rebuildFrontier(state: SequenceState, shape: SequenceShape): number[] {
+  const frontier = state.sealed.slice();
+  const { times, masks } = state;
+  const { total, stepOf, stepEnd } = shape;
+  const next = shape.buffer(0);
+  let i = 0;
+  while (i < times.length) {
+    const t = times[i] as number;
+    let g = i + 1;
+    while (g < times.length && times[g] === t) g++;
+    const avail = shape.countSteps(masks, i, g);
+    for (let p = 0; p < total; p++) next[p] = frontier[p] as number;
+    for (let p = 0; p < total; p++) {
+      const start = p === 0 ? t : (frontier[p] as number);
+      if (start === -Infinity) continue;
+      const j = stepOf[p + 1] as number;
+      const last = Math.min(p + (avail[j] as number), stepEnd[j] as number, total - 1);
+      for (let q = p + 1; q <= last; q++) if ((next[q] as number) < start) next[q] = start;
+    }
+    for (let p = 1; p < total; p++) frontier[p] = next[p] as number;
+    i = g;
+  }
+  return frontier;
 }
 
 /** A sequence holding the event at `at` ends with a last-step event no earlier than it: is there one? */
@@ -164,7 +234,7 @@ function fold(state: SequenceState, shape: SequenceShape, end: number): void {
     let g = i + 1;
     while (g < end && times[g] === t) g++;
     const avail = shape.countSteps(masks, i, g);
-    next.set(sealed);
+    for (let p = 0; p < total; p++) next[p] = sealed[p] as number;
     for (let p = 0; p < total; p++) {
       const start = p === 0 ? t : (sealed[p] as number);
       if (!(start > t - windowMs)) continue;
@@ -172,12 +242,20 @@ function fold(state: SequenceState, shape: SequenceShape, end: number): void {
       const last = Math.min(p + (avail[j] as number), stepEnd[j] as number, total - 1);
       for (let q = p + 1; q <= last; q++) if ((next[q] as number) < start) next[q] = start;
     }
-    sealed.set(next.subarray(0, total));
+    for (let p = 1; p < total; p++) sealed[p] = next[p] as number;
     i = g;
   }
   state.sealedThrough = Math.max(state.sealedThrough, times[end - 1] as number);
-  times.splice(0, end);
-  masks.splice(0, end);
+  dropFront(times, end);
+  dropFront(masks, end);
+}
+
+/** `array.splice(0, n)` without allocating the array of removed items (this runs for most events). */
+function dropFront(array: number[], n: number): void {
+  const length = array.length - n;
+  // A plain loop: copyWithin takes a generic, much slower path on JavaScript arrays.
+  for (let i = 0; i < length; i++) array[i] = array[i + n] as number;
+  array.length = length;
 }
 
 /**
@@ -195,9 +273,10 @@ function completes(state: SequenceState, shape: SequenceShape, at: number): Wind
   let using = shape.buffer(1); // prefixes that did
   let nextWithout = shape.buffer(2);
   let nextUsing = shape.buffer(3);
-  using.fill(-Infinity);
-  without.fill(-Infinity);
-  for (let p = 1; p < total; p++) if ((sealed[p] as number) > floor) without[p] = sealed[p] as number;
+  for (let p = 0; p <= total; p++) {
+    using[p] = -Infinity;
+    without[p] = p > 0 && p < total && (sealed[p] as number) > floor ? (sealed[p] as number) : -Infinity;
+  }
 
   let i = 0;
   while (i < times.length && (times[i] as number) <= floor) i++;
@@ -207,8 +286,10 @@ function completes(state: SequenceState, shape: SequenceShape, at: number): Wind
     while (g < times.length && times[g] === t) g++;
     const avail = shape.countSteps(masks, i, g);
     const eventHere = at >= i && at < g ? eventMask : 0;
-    nextWithout.set(without);
-    nextUsing.set(using);
+    for (let p = 0; p <= total; p++) {
+      nextWithout[p] = without[p] as number;
+      nextUsing[p] = using[p] as number;
+    }
     for (let p = 0; p < total; p++) {
       const j = stepOf[p + 1] as number;
       const room = (stepEnd[j] as number) - p;
