@@ -33,7 +33,7 @@ import type { WindowMatch } from './types';
 /** Pending events kept per key before the oldest are folded early. */
 export const SEQUENCE_CAP = 1024;
 /** Pending events are folded, when older than the watermark, once a key holds this many. */
-const FOLD_AT = 16;
+export const SEQUENCE_FOLD_AT = 16;
 /** At most this many steps, so a step mask fits a small integer. */
 export const MAX_SEQUENCE_STEPS = 8;
 /** Events in one complete sequence (the sum of the steps' thresholds), at most. */
@@ -58,6 +58,7 @@ export class SequenceShape {
     readonly counts: readonly number[],
     readonly windowMs: number,
     readonly cap: number = SEQUENCE_CAP,
+    readonly foldAt: number = SEQUENCE_FOLD_AT,
   ) {
     if (counts.length < 2 || counts.length > MAX_SEQUENCE_STEPS) throw new RangeError(`a sequence has 2 to ${MAX_SEQUENCE_STEPS} steps`);
     this.total = counts.reduce((a, b) => a + b, 0);
@@ -132,7 +133,7 @@ export function addToSequence(state: SequenceState, shape: SequenceShape, time: 
     return null;
   }
   const { times, masks } = state;
-  if (times.length >= FOLD_AT) {
+  if (times.length >= shape.foldAt) {
     let old = 0;
     while (old < times.length && (times[old] as number) < sealBefore) old++;
     if (old > 0) fold(state, shape, old);

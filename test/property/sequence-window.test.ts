@@ -2,6 +2,7 @@
  * The sequence primitive against a brute-force oracle: for random steps, windows, event times,
  * step masks and arrival orders (out of order within the allowed lateness), the primitive reports an
  * event exactly when some complete sequence holds it, among the events the processor would accept.
+ * Small caps and fold sizes make every path run: early folds, watermark folds, frontier rebuilds.
  */
 import fc from 'fast-check';
 import { addToSequence, SequenceShape, SequenceState } from '../../src/window/sequence';
@@ -48,14 +49,15 @@ const scenario = fc.record({
   windowMs: fc.integer({ min: 1, max: 16 }),
   latenessMs: fc.integer({ min: 0, max: 8 }),
   cap: fc.oneof(fc.constant(1024), fc.integer({ min: 1, max: 4 })),
+  foldAt: fc.oneof(fc.constant(16), fc.integer({ min: 1, max: 4 })),
   events: fc.array(fc.record({ time: fc.integer({ min: 0, max: 12 }), mask: fc.integer({ min: 1, max: 7 }) }), { minLength: 1, maxLength: 12 }),
 });
 
 describe('the sequence window', () => {
   it('reports an event exactly when a complete sequence within the window holds it', () => {
     fc.assert(
-      fc.property(scenario, ({ counts, windowMs, latenessMs, cap, events }) => {
-        const shape = new SequenceShape(counts, windowMs, cap);
+      fc.property(scenario, ({ counts, windowMs, latenessMs, cap, foldAt, events }) => {
+        const shape = new SequenceShape(counts, windowMs, cap, foldAt);
         const state = new SequenceState(shape, 0);
         const full = (1 << counts.length) - 1;
         const accepted: Ev[] = [];
@@ -87,8 +89,8 @@ describe('the sequence window', () => {
 
   it('never refuses a report while a key stays under the cap', () => {
     fc.assert(
-      fc.property(scenario, ({ counts, windowMs, latenessMs, events }) => {
-        const shape = new SequenceShape(counts, windowMs);
+      fc.property(scenario, ({ counts, windowMs, latenessMs, foldAt, events }) => {
+        const shape = new SequenceShape(counts, windowMs, undefined, foldAt);
         const state = new SequenceState(shape, 0);
         let maxTime = -Infinity;
         for (const e of events) {
