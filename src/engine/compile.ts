@@ -124,10 +124,7 @@ function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudg
   const tests = matches.map((m) => m.test);
   const types = [...new Set(matches.flatMap((m) => m.types))];
   const windowMs = spec.windowSeconds * 1000;
-  const shape = new SequenceShape(
-    steps.map((s) => s.threshold),
-    windowMs,
-  );
+  const shape = new SequenceShape(steps.map((s) => s.threshold), windowMs);
   const windows = new KeyedWindows<SequenceState>(budget);
   return {
     spec,
