@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import type { CliContext, CliIo } from './context';
+import { playbooksCommand } from './playbooks';
 import { replayCommand } from './replay';
 
 const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -26,7 +27,12 @@ export function buildProgram(cli: CliContext): Command {
     })
     .exitOverride();
   program.addCommand(replayCommand(cli));
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  program.addCommand(playbooksCommand(cli));
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput(program.configureOutput());
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 

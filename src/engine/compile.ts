@@ -3,12 +3,13 @@
  * and a window per signal. Built-in detectors and playbooks both pass through here, which is why a
  * playbook costs what the equivalent built-in costs.
  */
-import type { DetectorPlan, ResolvedDetector, SignalSpec } from '../core/detector';
+import type { DetectorPlan, ResolvedDetector, SequenceSignal, SignalSpec } from '../core/detector';
 import { compileKey } from '../events/fields';
 import { compileMatch, type CompiledMatch } from '../events/match';
 import type { RiposteEvent } from '../events/schema';
 import { countCap } from '../window/count';
-import type { WindowBudget, WindowTable } from '../window/keyed';
+import { KeyedWindows, toStamp, type WindowBudget, type WindowTable } from '../window/keyed';
+import { addToSequence, SequenceShape, SequenceState } from '../window/sequence';
 import { CountTable, DistinctTable } from '../window/slots';
 import type { WindowMatch } from '../window/types';
 
@@ -59,6 +60,7 @@ function compileGroupKey(paths: readonly string[]): (event: RiposteEvent) => str
 }
 
 function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, latenessMs: number): CompiledSignal {
+  if (spec.kind === 'sequence') return compileSequence(spec, where, budget);
   const match = compileMatch(spec.when, `${where}.when`);
   const windowMs = spec.windowSeconds * 1000;
   const threshold = spec.threshold;
@@ -106,4 +108,42 @@ export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget
     groupKey: compileGroupKey(plan.groupBy),
     targetValue,
   };
+}
+
+/**
+ * A sequence subscribes to the events of every step; `observe` then works out which steps the event
+ * matches (usually one predicate more: the union stops at the first step that matches). Its state
+ * keeps no event ids, so the processor's index of ids keeps a report delivered twice out of it.
+ */
+function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudget): CompiledSignal {
+  const steps = [...spec.after, { when: spec.when, threshold: spec.threshold }];
+  const matches = steps.map((s, i) => compileMatch(s.when, i < spec.after.length ? `${where}.after[${i}].when` : `${where}.when`));
+  const tests = matches.map((m) => m.test);
+  const types = [...new Set(matches.flatMap((m) => m.types))];
+  const windowMs = spec.windowSeconds * 1000;
+  const shape = new SequenceShape(steps.map((s) => s.threshold), windowMs);
+  const windows = new KeyedWindows<SequenceState>(budget);
+  return {
+    spec,
+    match: { test: (e) => anyOf(tests, e), types },
+    windowMs,
+    windows,
+    duplicateSafe: false,
+    observe(key, event, time, oldestOnTime) {
+      let mask = 0;
+      for (let j = 0; j < tests.length; j++) if ((tests[j] as (e: RiposteEvent) => boolean)(event)) mask |= 1 << j;
+      if (mask === 0) return null;
+      let state = windows.get(key);
+      if (state === undefined) {
+        state = new SequenceState(shape, toStamp(time));
+        windows.insert(key, state);
+      }
+      return addToSequence(state, shape, time, mask, oldestOnTime);
+    },
+  };
+}
+
+function anyOf(tests: readonly ((e: RiposteEvent) => boolean)[], event: RiposteEvent): boolean {
+  for (let j = 0; j < tests.length; j++) if ((tests[j] as (e: RiposteEvent) => boolean)(event)) return true;
+  return false;
 }
