@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.riposte/', 'bin/', 'jest.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.riposte/', 'bin/', 'jest.config.js', '**/*.tmp.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

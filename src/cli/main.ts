@@ -2,12 +2,15 @@
  * The `riposte` command line. Each command lives in its own file and is registered here; this file
  * only composes them and turns failures into a message and an exit status.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import { EnvError } from '../config/env';
 import type { CliContext, CliIo } from './context';
 import { initCommand } from './init';
 import { kclCommand } from './kcl';
+import { playbooksCommand } from './playbooks';
 import { replayCommand } from './replay';
 
 const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -27,9 +30,14 @@ export function buildProgram(cli: CliContext): Command {
     })
     .exitOverride();
   program.addCommand(replayCommand(cli));
+  program.addCommand(playbooksCommand(cli));
   program.addCommand(kclCommand(cli));
   program.addCommand(initCommand(cli));
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput(program.configureOutput());
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 
@@ -58,7 +66,11 @@ function isMissingFile(error: unknown): error is NodeJS.ErrnoException & { path:
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && typeof (error as { path?: unknown }).path === 'string';
 }
 
+/** The package's version, from the sources (src/cli) or the build (dist/src/cli) alike. */
 function versionOf(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }

@@ -12,6 +12,7 @@ import { loadSettingsFile } from '../config/settings-file';
 import type { SecurityResponse } from '../core/response';
 import { PROCESSOR_DEFAULTS, ShardProcessor } from '../engine/processor';
 import type { ShardRecord } from '../engine/types';
+import { withPlaybookDirectory } from '../playbooks/load';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { formatResponseTable } from './format';
 import { wholeNumber, type CliContext, type CliIo } from './context';
@@ -20,6 +21,8 @@ import { Progress } from './progress';
 export interface ReplayOptions {
   json?: boolean;
   config?: string;
+  /** A directory of playbooks to run besides the detectors; any invalid one stops the replay. */
+  playbooks?: string;
   strict?: boolean;
   latenessSeconds?: number;
 }
@@ -43,7 +46,8 @@ export const builtInConfig: ConfigFactory = (path) =>
   new StaticAppConfigSource(builtInDetectors, path === undefined ? {} : loadSettingsFile(path, builtInDetectors));
 
 export async function replay(file: string, options: ReplayOptions, io: CliIo, configFor: ConfigFactory = builtInConfig): Promise<ReplaySummary> {
-  const config = configFor(options.config);
+  const detectors = configFor(options.config);
+  const config = options.playbooks === undefined ? detectors : await withPlaybookDirectory(detectors, options.playbooks);
   const store = new MemoryResponseStore();
   const processor = new ShardProcessor({
     shardId: 'replay',
@@ -99,6 +103,7 @@ export function replayCommand(cli: CliContext, configFor?: ConfigFactory): Comma
     .argument('<file>', 'events, one JSON object per line; - reads standard input')
     .option('--json', 'print each response as a JSON line (the agent API object) instead of a table')
     .option('--config <file>', 'per-application settings, YAML or JSON (detector overrides, allowlists)')
+    .option('--playbooks <dir>', 'also run the playbooks of this directory (DIR/*.yaml for every application, DIR/<appId>/*.yaml for one)')
     .option('--strict', 'exit with status 1 when any line was rejected')
     .addOption(
       new Option('--lateness <seconds>', 'how far behind the newest event a report may be and still count')
@@ -107,10 +112,10 @@ export function replayCommand(cli: CliContext, configFor?: ConfigFactory): Comma
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  riposte replay events.jsonl\n  riposte replay --json --config apps.yaml events.jsonl > responses.jsonl\n  zcat events.jsonl.gz | riposte replay -',
+      '\nExamples:\n  riposte replay events.jsonl\n  riposte replay --json --config apps.yaml events.jsonl > responses.jsonl\n  riposte replay --playbooks playbooks/ events.jsonl\n  zcat events.jsonl.gz | riposte replay -',
     )
-    .action(async (file: string, opts: { json?: boolean; config?: string; strict?: boolean; lateness: number }) => {
-      const summary = await replay(file, { json: opts.json, config: opts.config, strict: opts.strict, latenessSeconds: opts.lateness }, io, configFor);
+    .action(async (file: string, opts: { json?: boolean; config?: string; playbooks?: string; strict?: boolean; lateness: number }) => {
+      const summary = await replay(file, { json: opts.json, config: opts.config, playbooks: opts.playbooks, strict: opts.strict, latenessSeconds: opts.lateness }, io, configFor);
       if (opts.strict === true && summary.rejected > 0) cli.exitCode = 1;
     });
 }

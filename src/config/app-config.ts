@@ -19,7 +19,7 @@
 import { BlockList } from 'node:net';
 import { z } from 'zod';
 import type { DetectorDefinition, ResolvedDetector } from '../core/detector';
-import { formatIssues } from '../events/schema';
+import { formatIssues, issueLines } from '../events/schema';
 import { addToBlockList } from '../events/match';
 import { planProblems } from './plan-check';
 
@@ -101,8 +101,7 @@ export function parseSettings(document: unknown, definitions: readonly DetectorD
   const parsed = schema.safeParse(document ?? {});
   if (!parsed.success) {
     const known = definitions.map((d) => d.name).join(', ');
-    const message = formatIssues(parsed.error)
-      .split('; ')
+    const message = issueLines(parsed.error)
       .map((line) => (/\.detectors: Unrecognized key/.test(line) ? `${line} (detectors are ${known})` : line))
       .join('\n  ');
     throw new ConfigError(`${source} is invalid:\n  ${message}`);

@@ -22,6 +22,8 @@ export const EnvSchema = z.object({
   RIPOSTE_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
   /** Per-application settings file (YAML or JSON): detector overrides, allowlists. */
   RIPOSTE_SETTINGS: z.string().min(1).optional(),
+  /** Directory of playbooks (DIR/*.yaml for every application, DIR/<appId>/*.yaml for one), watched for changes. */
+  RIPOSTE_PLAYBOOKS_DIR: z.string().min(1).optional(),
   RIPOSTE_LATENESS_SECONDS: seconds(120),
   RIPOSTE_FUTURE_TOLERANCE_SECONDS: seconds(300),
   /** Window states one shard processor keeps at most (its memory budget; ~200 bytes each). */

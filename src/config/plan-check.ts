@@ -1,10 +1,12 @@
 /**
  * Checks a detector plan before it runs: what a zod schema of parameters cannot see (a window
- * shorter than a second, a redirect without a URL, a match on a field that does not exist).
+ * shorter than a second, a redirect without a URL, a match on a field that does not exist, a
+ * sequence too long to track).
  */
-import type { DetectorPlan } from '../core/detector';
+import type { DetectorPlan, MatchSpec } from '../core/detector';
 import { fieldPathProblem } from '../events/fields';
 import { compileMatch, MatchSpecError } from '../events/match';
+import { MAX_SEQUENCE_EVENTS, MAX_SEQUENCE_STEPS } from '../window/sequence';
 
 const MAX_WINDOW_SECONDS = 7 * 86400;
 
@@ -23,15 +25,31 @@ export function planProblems(plan: DetectorPlan): string[] {
   if (plan.signals.length === 0) problems.push('signals: a detector needs at least one signal');
   plan.signals.forEach((signal, i) => {
     const at = `signals[${i}]`;
-    try {
-      compileMatch(signal.when, `${at}.when`);
-    } catch (error) {
-      if (!(error instanceof MatchSpecError)) throw error;
-      problems.push(error.message);
-    }
+    const matchProblem = (when: MatchSpec, where: string): void => {
+      try {
+        compileMatch(when, where);
+      } catch (error) {
+        if (!(error instanceof MatchSpecError)) throw error;
+        problems.push(error.message);
+      }
+    };
+    matchProblem(signal.when, `${at}.when`);
     if (!positiveInteger(signal.threshold, 1_000_000)) problems.push(`${at}.threshold: ${signal.threshold} is not an integer from 1 to 1000000`);
     if (!positiveInteger(signal.windowSeconds, MAX_WINDOW_SECONDS)) {
       problems.push(`${at}.windowSeconds: ${signal.windowSeconds} is not an integer from 1 to ${MAX_WINDOW_SECONDS} (7 days)`);
+    }
+    if (signal.kind === 'sequence') {
+      if (signal.after.length === 0 || signal.after.length >= MAX_SEQUENCE_STEPS) {
+        problems.push(`${at}.after: ${signal.after.length} steps before the last; a sequence has 2 to ${MAX_SEQUENCE_STEPS} steps in all`);
+      }
+      signal.after.forEach((step, j) => {
+        matchProblem(step.when, `${at}.after[${j}].when`);
+        if (!positiveInteger(step.threshold, MAX_SEQUENCE_EVENTS)) {
+          problems.push(`${at}.after[${j}].threshold: ${step.threshold} is not an integer from 1 to ${MAX_SEQUENCE_EVENTS}`);
+        }
+      });
+      const total = signal.after.reduce((sum, step) => sum + step.threshold, signal.threshold);
+      if (total > MAX_SEQUENCE_EVENTS) problems.push(`${at}: a complete sequence needs ${total} events; at most ${MAX_SEQUENCE_EVENTS}`);
     }
     if (signal.kind === 'distinct') {
       const problem = fieldPathProblem(signal.field);

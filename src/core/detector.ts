@@ -55,7 +55,25 @@ export interface DistinctSignal extends SignalBase {
   maxValues?: number;
 }
 
-export type SignalSpec = CountSignal | DistinctSignal;
+/** One step of a sequence: `threshold` events matching `when`. */
+export interface SequenceStep {
+  when: MatchSpec;
+  threshold: number;
+}
+
+/**
+ * Fires when one group's events run through `after`, step by step, and then `threshold` events
+ * matching `when` follow — all within `windowSeconds` (N login failures, then a success: a brute
+ * force that worked). Each step's events come strictly after the previous step's; one event counts
+ * once. `{count}` in the reason is the number of events in the sequence.
+ */
+export interface SequenceSignal extends SignalBase {
+  kind: 'sequence';
+  /** The steps before the last one, in order; at least one. */
+  after: readonly SequenceStep[];
+}
+
+export type SignalSpec = CountSignal | DistinctSignal | SequenceSignal;
 
 export interface ResponseSpec {
   action: ResponseAction;

@@ -26,6 +26,8 @@ export class AppContext {
   constructor(
     readonly appId: string,
     readonly config: AppConfig,
+    /** Event ids seen recently in this application (see DedupIndex). */
+    readonly seenIds: Map<string, number>,
     budget: WindowBudget,
     latenessMs: number,
     previous: AppContext | undefined,

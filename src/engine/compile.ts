@@ -3,22 +3,31 @@
  * and a window per signal. Built-in detectors and playbooks both pass through here, which is why a
  * playbook costs what the equivalent built-in costs.
  */
-import type { DetectorPlan, ResolvedDetector, SignalSpec } from '../core/detector';
+import type { DetectorPlan, ResolvedDetector, SequenceSignal, SignalSpec } from '../core/detector';
 import { compileKey } from '../events/fields';
 import { compileMatch, type CompiledMatch } from '../events/match';
 import type { RiposteEvent } from '../events/schema';
-import { addToCount, countCap, CountState } from '../window/count';
-import { addToDistinct, DistinctState } from '../window/distinct';
-import { KeyedWindows, toStamp, type WindowBudget } from '../window/keyed';
+import { countCap } from '../window/count';
+import { KeyedWindows, toStamp, type WindowBudget, type WindowTable } from '../window/keyed';
+import { addToSequence, SequenceShape, SequenceState } from '../window/sequence';
+import { CountTable, DistinctTable } from '../window/slots';
 import type { WindowMatch } from '../window/types';
 
 export interface CompiledSignal {
   readonly spec: SignalSpec;
   readonly match: CompiledMatch;
   readonly windowMs: number;
-  readonly windows: KeyedWindows<CountState> | KeyedWindows<DistinctState>;
-  /** Adds the event to its group's window; reports the window it completes, or null. */
-  observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number): WindowMatch | null;
+  readonly windows: WindowTable;
+  /**
+   * True when the window counts a report delivered twice once by itself (a count keeps id hashes; a
+   * distinct count is unchanged by a repeat). Other kinds get the processor's index of event ids.
+   */
+  readonly duplicateSafe: boolean;
+  /**
+   * Adds the event to its group's window; reports the window it completes, null, or DUPLICATE.
+   * `idHash` is the hash of the event's id (0 without one).
+   */
+  observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number, idHash: number): WindowMatch | null;
 }
 
 export interface CompiledDetector {
@@ -51,45 +60,34 @@ function compileGroupKey(paths: readonly string[]): (event: RiposteEvent) => str
 }
 
 function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, latenessMs: number): CompiledSignal {
+  if (spec.kind === 'sequence') return compileSequence(spec, where, budget);
   const match = compileMatch(spec.when, `${where}.when`);
   const windowMs = spec.windowSeconds * 1000;
   const threshold = spec.threshold;
   if (spec.kind === 'count') {
-    const windows = new KeyedWindows<CountState>(budget);
+    const windows = new CountTable(budget);
     const cap = countCap(threshold, windowMs, latenessMs);
     return {
       spec,
       match,
       windowMs,
       windows,
-      observe(key, _event, time, oldestOnTime) {
-        const state = windows.get(key);
-        if (state === undefined) {
-          const fresh = new CountState(time, toStamp(time));
-          windows.insert(key, fresh);
-          return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [] } : null;
-        }
-        return addToCount(state, time, threshold, windowMs, oldestOnTime - windowMs, cap);
-      },
+      duplicateSafe: true,
+      observe: (key, _event, time, oldestOnTime, idHash) => windows.observe(key, time, idHash, threshold, windowMs, oldestOnTime - windowMs, cap),
     };
   }
   const valueOf = compileKey(spec.field);
-  const windows = new KeyedWindows<DistinctState>(budget);
+  const windows = new DistinctTable(budget);
   const cap = Math.max(threshold, spec.maxValues ?? threshold);
   return {
     spec,
     match,
     windowMs,
     windows,
+    duplicateSafe: true,
     observe(key, event, time) {
       const value = valueOf(event);
-      if (value === undefined) return null;
-      const state = windows.get(key);
-      if (state === undefined) {
-        windows.insert(key, new DistinctState(value, time, toStamp(time)));
-        return threshold <= 1 ? { count: 1, firstSeen: time, lastSeen: time, samples: [value] } : null;
-      }
-      return addToDistinct(state, value, time, threshold, windowMs, cap);
+      return value === undefined ? null : windows.observe(key, value, time, threshold, windowMs, cap);
     },
   };
 }
@@ -110,4 +108,42 @@ export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget
     groupKey: compileGroupKey(plan.groupBy),
     targetValue,
   };
+}
+
+/**
+ * A sequence subscribes to the events of every step; `observe` then works out which steps the event
+ * matches (usually one predicate more: the union stops at the first step that matches). Its state
+ * keeps no event ids, so the processor's index of ids keeps a report delivered twice out of it.
+ */
+function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudget): CompiledSignal {
+  const steps = [...spec.after, { when: spec.when, threshold: spec.threshold }];
+  const matches = steps.map((s, i) => compileMatch(s.when, i < spec.after.length ? `${where}.after[${i}].when` : `${where}.when`));
+  const tests = matches.map((m) => m.test);
+  const types = [...new Set(matches.flatMap((m) => m.types))];
+  const windowMs = spec.windowSeconds * 1000;
+  const shape = new SequenceShape(steps.map((s) => s.threshold), windowMs);
+  const windows = new KeyedWindows<SequenceState>(budget);
+  return {
+    spec,
+    match: { test: (e) => anyOf(tests, e), types },
+    windowMs,
+    windows,
+    duplicateSafe: false,
+    observe(key, event, time, oldestOnTime) {
+      let mask = 0;
+      for (let j = 0; j < tests.length; j++) if ((tests[j] as (e: RiposteEvent) => boolean)(event)) mask |= 1 << j;
+      if (mask === 0) return null;
+      let state = windows.get(key);
+      if (state === undefined) {
+        state = new SequenceState(shape, toStamp(time));
+        windows.insert(key, state);
+      }
+      return addToSequence(state, shape, time, mask, oldestOnTime);
+    },
+  };
+}
+
+function anyOf(tests: readonly ((e: RiposteEvent) => boolean)[], event: RiposteEvent): boolean {
+  for (let j = 0; j < tests.length; j++) if ((tests[j] as (e: RiposteEvent) => boolean)(event)) return true;
+  return false;
 }

@@ -13,13 +13,18 @@ export class DedupIndex {
 
   constructor(private readonly maxIds: number) {}
 
-  /** Records `id` and tells whether it was already seen. */
-  seen(appId: string, id: string, time: number): boolean {
+  /** The ids of one application; the AppContext keeps it, so the hot path looks up no application. */
+  forApp(appId: string): Map<string, number> {
     let ids = this.byApp.get(appId);
     if (ids === undefined) {
       ids = new Map();
       this.byApp.set(appId, ids);
     }
+    return ids;
+  }
+
+  /** Records `id` in `ids` (from forApp) and tells whether it was already seen. */
+  seen(ids: Map<string, number>, id: string, time: number): boolean {
     if (ids.has(id)) return true;
     ids.set(id, Math.floor(time / 1000));
     if (++this.size > this.maxIds) this.evictOldest();
@@ -29,13 +34,12 @@ export class DedupIndex {
   /** Forgets ids whose events are older than `oldestOnTime` (ms). */
   expire(oldestOnTime: number): void {
     const limit = Math.floor(oldestOnTime / 1000) - 1;
-    for (const [appId, ids] of this.byApp) {
+    for (const ids of this.byApp.values()) {
       for (const [id, seconds] of ids) {
         if (seconds >= limit) break; // ids arrive roughly in time order: the rest are newer
         ids.delete(id);
         this.size--;
       }
-      if (ids.size === 0) this.byApp.delete(appId);
     }
   }
 

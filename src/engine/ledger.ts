@@ -9,7 +9,7 @@
  * that time, so a replay that finds in the store responses the interrupted run wrote later in event
  * time ignores them until it reaches them, and decides as the first run did.
  */
-import type { ResponseHistory } from '../core/ports';
+import type { Logger, ResponseHistory } from '../core/ports';
 import { targetKey, type SecurityResponse } from '../core/response';
 
 interface Entry {
@@ -29,19 +29,23 @@ export class ResponseLedger {
   private readonly apps = new Map<string, AppLedger>();
   private readonly loading = new Map<string, Promise<void>>();
 
-  constructor(private readonly history: ResponseHistory | undefined) {}
+  constructor(
+    private readonly history: ResponseHistory | undefined,
+    private readonly logger: Logger,
+    private readonly retryDelaysMs: readonly number[] = [250, 1000, 4000, 15_000],
+  ) {}
 
-  isLoaded(appId: string): boolean {
-    return this.apps.has(appId);
-  }
-
-  /** Reads what the store holds for `appId` since `sinceMs`, once. */
+  /**
+   * Reads what the store holds for `appId` since `sinceMs`, once. A store that keeps failing is
+   * retried for a while (the shard cannot write its responses then anyway); after that the
+   * application starts without its history — logged as an error — rather than never.
+   */
   async load(appId: string, sinceMs: number): Promise<void> {
     if (this.apps.has(appId)) return;
     let pending = this.loading.get(appId);
     if (pending === undefined) {
       pending = (async () => {
-        const known = this.history === undefined ? [] : await this.history.recent(appId, sinceMs);
+        const known = await this.read(appId, sinceMs);
         const ledger: AppLedger = { byTarget: new Map(), size: 0 };
         this.apps.set(appId, ledger);
         for (const response of known) this.add(ledger, response);
@@ -49,6 +53,23 @@ export class ResponseLedger {
       this.loading.set(appId, pending);
     }
     await pending;
+  }
+
+  private async read(appId: string, sinceMs: number): Promise<readonly SecurityResponse[]> {
+    if (this.history === undefined) return [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.history.recent(appId, sinceMs);
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined) {
+          this.logger.error({ appId, err: error }, 'cannot read past responses; going on without them: a target banned before may be banned again, and repeat offenders are not recognised');
+          return [];
+        }
+        this.logger.warn({ appId, err: error, retryInMs: delay }, 'cannot read past responses; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   record(response: SecurityResponse): void {
@@ -66,12 +87,15 @@ export class ResponseLedger {
    * window that already fired is the same attack, not a new one. A response with the id about to be
    * issued does not count: that is a replay meeting its own earlier decision.
    */
-  suppressing(appId: string, detector: string, key: string, time: number, id: string, windowMs: number, cooldownMs: number): boolean {
+  suppressing(appId: string, detector: string, key: string, time: number, idOf: () => string, windowMs: number, cooldownMs: number): boolean {
     const entries = this.apps.get(appId)?.byTarget.get(key);
     if (entries === undefined) return false;
     for (const e of entries) {
-      if (e.detector !== detector || e.id === id) continue;
-      if (time > e.createdAt - windowMs && time < Math.max(e.expiresAt, e.createdAt + cooldownMs)) return true;
+      if (e.detector !== detector) continue;
+      if (time > e.createdAt - windowMs && time < Math.max(e.expiresAt, e.createdAt + cooldownMs)) {
+        // Only a response triggered at this very time can be this decision itself.
+        if (e.createdAt !== time || e.id !== idOf()) return true;
+      }
     }
     return false;
   }

@@ -11,17 +11,19 @@
 import type { AppConfigSource } from '../config/app-config';
 import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import { silentLogger } from '../core/ports';
-import { responseId, targetKey, type SecurityResponse } from '../core/response';
-import { decodeEvent, type DecodeResult } from '../events/decode';
+import type { SecurityResponse } from '../core/response';
+import { decodeEvent } from '../events/decode';
+import { idHash } from '../events/id-hash';
 import type { RiposteEvent } from '../events/schema';
-import { toStamp, WindowBudget, type KeyedWindows, type WindowState } from '../window/keyed';
-import type { WindowMatch } from '../window/types';
+import { WindowBudget, type WindowTable } from '../window/keyed';
+import { DUPLICATE, type WindowMatch } from '../window/types';
 import { Watermark } from '../window/watermark';
 import { AppContext } from './app-context';
 import { CheckpointPlanner } from './checkpoint';
 import type { CompiledDetector, CompiledSignal } from './compile';
 import { DedupIndex } from './dedup';
 import { ResponseLedger } from './ledger';
+import { decideResponse } from './respond';
 import { ShardStats } from './stats';
 import type { BatchOutcome, Position, ShardRecord } from './types';
 
@@ -65,6 +67,8 @@ export class ShardProcessor {
   private readonly apps = new Map<string, AppContext>();
   private readonly latenessMs: number;
   private maxWindowMs = 0;
+  /** Whether some detector has a window kind that relies on the processor's index of event ids. */
+  private needsIdIndex = false;
   private lastSweep = -Infinity;
   private lastEvictionLog = { at: 0, evicted: 0 };
   private responses: SecurityResponse[] = [];
@@ -79,7 +83,7 @@ export class ShardProcessor {
     this.watermark = new Watermark(this.latenessMs, o.futureToleranceSeconds * 1000);
     this.budget = new WindowBudget(o.maxWindowStates);
     this.dedup = new DedupIndex(o.maxDedupIds);
-    this.ledger = new ResponseLedger(o.history);
+    this.ledger = new ResponseLedger(o.history, this.logger);
   }
 
   /** The largest event time seen on this shard (ms), or -Infinity. */
@@ -93,18 +97,22 @@ export class ShardProcessor {
   }
 
   async processBatch(records: readonly ShardRecord[]): Promise<BatchOutcome> {
-    const decoded = records.map((r) => decodeEvent(r.data));
-    await this.loadHistory(decoded);
     this.refreshConfigs();
-
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as ShardRecord;
-      const result = decoded[i] as DecodeResult;
       const maxBefore = this.watermark.maxEventTime;
       this.stats.records++;
       this.stats.bytes += record.data.byteLength;
-      if (result.ok) this.consider(record, result.event, result.time);
-      else this.deadLetter(record, result.reason);
+      const result = decodeEvent(record.data);
+      if (result.ok) {
+        const appId = result.event.appId;
+        // The only await of the loop: once per application in the life of the processor, its past
+        // responses are read before its first event is judged.
+        const ctx = this.apps.get(appId) ?? (await this.createContext(appId, result.time));
+        this.consider(record, ctx, result.event, result.time);
+      } else {
+        this.deadLetter(record, result.reason);
+      }
       this.planner.observe(record, maxBefore, this.watermark.maxEventTime);
     }
 
@@ -130,7 +138,7 @@ export class ShardProcessor {
     return this.budget.size;
   }
 
-  private consider(record: ShardRecord, event: RiposteEvent, time: number): void {
+  private consider(record: ShardRecord, ctx: AppContext, event: RiposteEvent, time: number): void {
     const timeliness = this.watermark.classify(time, record.arrivalTime);
     if (timeliness === 'late') {
       this.stats.late++;
@@ -145,73 +153,47 @@ export class ShardProcessor {
       );
       return;
     }
-    if (event.id !== undefined && this.dedup.seen(event.appId, event.id, time)) {
-      this.stats.duplicates++;
-      return;
-    }
     this.stats.accepted++;
     const props = event.props;
     if (props !== undefined && props.blockedBy !== undefined) {
       this.stats.blockedByResponse++;
       return;
     }
-    const ctx = this.apps.get(event.appId) ?? this.createContext(event.appId);
     if (ctx.allowlisted(event)) {
       this.stats.allowlisted++;
       return;
     }
     const subscriptions = ctx.byType[event.type];
     const oldestOnTime = this.watermark.value;
+    // The id is hashed only when a signal wants the event; most events no signal wants.
+    let hash = -1;
+    let duplicate = false;
     for (let i = 0; i < subscriptions.length; i++) {
       const { detector, signal } = subscriptions[i] as { detector: CompiledDetector; signal: CompiledSignal };
       if (!signal.match.test(event)) continue;
+      if (hash === -1) {
+        hash = idHash(event.id);
+        if (hash !== 0 && this.needsIdIndex && this.dedup.seen(ctx.seenIds, event.id as string, time)) duplicate = true;
+      }
+      if (duplicate && !signal.duplicateSafe) continue;
       const key = detector.groupKey(event);
       if (key === undefined) continue;
-      const match = signal.observe(key, event, time, oldestOnTime);
-      if (match !== null) this.fire(ctx, detector, signal, event, time, match);
+      const match = signal.observe(key, event, time, oldestOnTime, hash);
+      if (match === DUPLICATE) duplicate = true;
+      else if (match !== null) this.fire(ctx, detector, signal, event, time, match);
     }
+    if (duplicate) this.stats.duplicates++;
     if (this.budget.over()) this.evictWindows();
   }
 
   private fire(ctx: AppContext, detector: CompiledDetector, signal: CompiledSignal, event: RiposteEvent, time: number, match: WindowMatch): void {
     this.stats.detections++;
     this.stats.bump(this.stats.detectionsByDetector, detector.name);
-    const spec = detector.resolved.plan.response;
-    const value = detector.targetValue(event);
-    if (value === undefined) return;
-    const target = { type: spec.target.type, value };
-    const key = targetKey(target.type, value);
-    const id = responseId({ appId: ctx.appId, detector: detector.name, target, triggerTime: time, triggerEventId: event.id });
-    if (this.ledger.suppressing(ctx.appId, detector.name, key, time, id, signal.windowMs, detector.cooldownMs)) {
+    const response = decideResponse(this.ledger, ctx, detector, signal, event, time, match);
+    if (response === null) {
       this.stats.suppressed++;
       return;
     }
-    const policy = ctx.config.repeatOffenders;
-    const simulated = detector.resolved.simulate;
-    const prior = this.ledger.priorCount(ctx.appId, key, time, policy.lookbackSeconds * 1000, simulated, id);
-    const durationSeconds = Math.min(
-      Math.round(spec.durationSeconds * policy.factor ** prior),
-      Math.max(policy.maxDurationSeconds, spec.durationSeconds),
-    );
-    const response: SecurityResponse = {
-      id,
-      appId: ctx.appId,
-      action: spec.action,
-      target,
-      redirectUrl: spec.action === 'redirect' ? (spec.redirectUrl ?? null) : null,
-      detector: detector.name,
-      reason: renderReason(signal, match),
-      evidence: {
-        count: match.count,
-        windowSeconds: signal.spec.windowSeconds,
-        firstSeen: new Date(match.firstSeen).toISOString(),
-        lastSeen: new Date(match.lastSeen).toISOString(),
-        samples: match.samples,
-      },
-      createdAt: new Date(time).toISOString(),
-      expiresAt: new Date(time + durationSeconds * 1000).toISOString(),
-      simulated,
-    };
     this.ledger.record(response);
     this.responses.push(response);
     this.stats.responses++;
@@ -236,34 +218,29 @@ export class ShardProcessor {
     );
   }
 
-  private async loadHistory(decoded: readonly DecodeResult[]): Promise<void> {
-    const firstSeen = new Map<string, number>();
-    for (const d of decoded) {
-      if (!d.ok || this.ledger.isLoaded(d.event.appId)) continue;
-      const earliest = firstSeen.get(d.event.appId);
-      if (earliest === undefined || d.time < earliest) firstSeen.set(d.event.appId, d.time);
-    }
-    await Promise.all(
-      [...firstSeen].map(([appId, time]) => {
-        const policy = this.config.forApp(appId).repeatOffenders;
-        const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
-        return this.ledger.load(appId, time - this.latenessMs - reach);
-      }),
-    );
-  }
-
-  private createContext(appId: string): AppContext {
+  private async createContext(appId: string, firstEventTime: number): Promise<AppContext> {
+    const policy = this.config.forApp(appId).repeatOffenders;
+    const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
+    await this.ledger.load(appId, firstEventTime - this.latenessMs - reach);
+    const existing = this.apps.get(appId);
+    if (existing !== undefined) return existing;
     let ctx: AppContext;
     try {
-      ctx = new AppContext(appId, this.config.forApp(appId), this.budget, this.latenessMs, undefined);
+      ctx = new AppContext(appId, this.config.forApp(appId), this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
     } catch (error) {
       // A configuration the source let through but that cannot run: keep the shard moving.
       this.logger.error({ appId, err: error }, 'application configuration cannot run; its events are not counted');
-      ctx = new AppContext(appId, { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } }, this.budget, this.latenessMs, undefined);
+      const inert = { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } };
+      ctx = new AppContext(appId, inert, this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
     }
+    this.adopt(appId, ctx);
+    return ctx;
+  }
+
+  private adopt(appId: string, ctx: AppContext): void {
     this.apps.set(appId, ctx);
     this.maxWindowMs = Math.max(this.maxWindowMs, ctx.maxWindowMs);
-    return ctx;
+    this.needsIdIndex ||= ctx.detectors.some((d) => d.signals.some((s) => !s.duplicateSafe));
   }
 
   /** Picks up configuration changes between batches; windows of unchanged detectors are kept. */
@@ -272,9 +249,8 @@ export class ShardProcessor {
       const config = this.config.forApp(appId);
       if (config === ctx.config) continue;
       try {
-        const next = new AppContext(appId, config, this.budget, this.latenessMs, ctx);
-        this.apps.set(appId, next);
-        this.maxWindowMs = Math.max(this.maxWindowMs, next.maxWindowMs);
+        const next = new AppContext(appId, config, ctx.seenIds, this.budget, this.latenessMs, ctx);
+        this.adopt(appId, next);
         this.logger.info({ appId, detectors: next.detectors.map((d) => d.name) }, 'application configuration reloaded');
       } catch (error) {
         this.logger.error({ appId, err: error }, 'new application configuration cannot run; keeping the previous one');
@@ -282,9 +258,9 @@ export class ShardProcessor {
     }
   }
 
-  private *allWindows(): Generator<{ windows: KeyedWindows<WindowState>; windowMs: number }> {
+  private *allWindows(): Generator<{ windows: WindowTable; windowMs: number }> {
     for (const ctx of this.apps.values()) {
-      for (const d of ctx.detectors) for (const s of d.signals) yield { windows: s.windows as KeyedWindows<WindowState>, windowMs: s.windowMs };
+      for (const d of ctx.detectors) for (const s of d.signals) yield { windows: s.windows, windowMs: s.windowMs };
     }
   }
 
@@ -294,8 +270,7 @@ export class ShardProcessor {
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
       const oldestOnTime = this.watermark.value;
-      const nowStamp = toStamp(now);
-      for (const { windows, windowMs } of this.allWindows()) windows.expire(oldestOnTime - windowMs, nowStamp);
+      for (const { windows, windowMs } of this.allWindows()) windows.expire(oldestOnTime - windowMs, now);
       this.dedup.expire(oldestOnTime);
       const reach = Math.max(...[...this.apps.values()].map((c) => c.config.repeatOffenders.lookbackSeconds), 0) * 1000;
       this.ledger.expire(oldestOnTime - reach - this.latenessMs);
@@ -313,23 +288,12 @@ export class ShardProcessor {
 
   private evictWindows(): void {
     const batch = Math.max(1, Math.floor(this.budget.limit / 100));
-    const nowStamp = toStamp(this.watermark.maxEventTime);
+    const now = this.watermark.maxEventTime;
     while (this.budget.over()) {
-      let largest: KeyedWindows<WindowState> | undefined;
+      let largest: WindowTable | undefined;
       for (const { windows } of this.allWindows()) if (largest === undefined || windows.size > largest.size) largest = windows;
       if (largest === undefined || largest.size === 0) return;
-      largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), nowStamp);
+      largest.evict(Math.min(batch, this.budget.size - this.budget.limit + batch), now);
     }
   }
-}
-
-function renderReason(signal: CompiledSignal, match: WindowMatch): string {
-  const spec = signal.spec;
-  const data: Record<string, string> = {
-    count: String(match.count),
-    threshold: String(spec.threshold),
-    windowSeconds: String(spec.windowSeconds),
-    field: spec.kind === 'distinct' ? spec.field : '',
-  };
-  return spec.reason.replace(/\{(\w+)\}/g, (whole, name: string) => data[name] ?? whole);
 }

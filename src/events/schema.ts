@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { isIP } from 'node:net';
+import { parseEventTime } from './time';
 
 export const EVENT_TYPES = ['login_failure', 'login_success', 'attack', 'request', 'custom'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -22,21 +23,8 @@ export const LIMITS = {
   path: 4096,
 } as const;
 
-/** `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`: RFC 3339, the format agents send. */
-export const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-
 /** Application ids become Kinesis partition keys and DynamoDB keys: keep them plain. */
 export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-
-/** Event times outside these bounds are typos or broken clocks, not events worth a window. */
-export const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
-export const MAX_EVENT_TIME = Date.UTC(2100, 0, 1);
-
-export function parseEventTime(ts: string): number {
-  if (!ISO_TIMESTAMP.test(ts)) return NaN;
-  const ms = Date.parse(ts);
-  return ms >= MIN_EVENT_TIME && ms < MAX_EVENT_TIME ? ms : NaN;
-}
 
 const shortText = z.string().max(LIMITS.shortText);
 
@@ -104,12 +92,15 @@ export const EventSchema = z.discriminatedUnion('type', [
 
 export type RiposteEvent = z.infer<typeof EventSchema>;
 
-/** Flattens zod issues to `path: message; path: message`, the form every rejection takes. */
+/** Each zod issue as `path: message`, the form every rejection takes. */
+export function issueLines(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+}
+
+/** Flattens zod issues to `path: message; path: message`. */
 export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-      return path === '' ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join('; ');
+  return issueLines(error, prefix).join('; ');
 }

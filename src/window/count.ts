@@ -1,7 +1,7 @@
 /**
  * "N events within W", exactly, on event time, for any placement of the events.
  *
- * A key keeps the times of its recent events in ascending order. Reports from many agents arrive a
+ * A key keeps the times of its recent events in ascending order (see slots.ts for where). Reports from many agents arrive a
  * little out of order, so a new time is inserted where it belongs (almost always at the end) and the
  * check looks at every run of N consecutive times that includes it: if one run spans less than W,
  * N events fell within W. A window is half-open, (t - W, t], so events exactly W apart are not in
@@ -11,52 +11,55 @@
  * an event that is still accepted, so they are dropped. Until a key fires, no W-long stretch holds N
  * of its times, so the stretch from the horizon to the newest time cannot hold more than
  * `countCap(N, W, lateness)` of them; the cap only binds for a key that has already fired.
+ *
+ * Duplicates: Kinesis delivers some records twice, and a report counted twice could complete a window
+ * on its own. Each time kept has the hash of its event's id beside it; a copy of a report carries the
+ * same time and id, so it is recognised among the times equal to its own, and counted once. This is
+ * the whole of duplicate detection for counts: no index of every id seen is needed.
  */
-import type { WindowMatch } from './types';
-
-export class CountState {
-  /** Ascending event times (ms). */
-  times: number[];
-  /** Insertion or last-move time, in seconds; see KeyedWindows. */
-  stamp: number;
-
-  constructor(time: number, stamp: number) {
-    this.times = [time];
-    this.stamp = stamp;
-  }
-
-  newest(): number {
-    return this.times[this.times.length - 1] as number;
-  }
-}
+import { DUPLICATE, type WindowMatch } from './types';
 
 export function countCap(threshold: number, windowMs: number, latenessMs: number): number {
   return (threshold - 1) * (Math.ceil(latenessMs / windowMs) + 2) + 1;
 }
 
 /**
- * Adds `time` and reports the window it completes, or null. `horizon` is the oldest time any
- * accepted event can still have minus W; `cap` bounds the times kept.
+ * Adds `time` to a key's ascending `times` and reports the window it completes, null, or DUPLICATE.
+ * `ids` holds the id hash of each time (0: the event had no id); `horizon` is the oldest time any
+ * accepted event can still have, minus W; `cap` bounds the times kept.
  */
 export function addToCount(
-  state: CountState,
+  times: number[],
+  ids: number[],
   time: number,
+  idHash: number,
   threshold: number,
   windowMs: number,
   horizon: number,
   cap: number,
 ): WindowMatch | null {
-  const times = state.times;
   let drop = 0;
   while (drop < times.length && (times[drop] as number) < horizon) drop++;
-  if (drop > 0) times.splice(0, drop);
+  if (drop > 0) {
+    times.splice(0, drop);
+    ids.splice(0, drop);
+  }
 
   let at = times.length;
   while (at > 0 && (times[at - 1] as number) > time) at--;
-  if (at === times.length) times.push(time);
-  else times.splice(at, 0, time);
+  if (idHash !== 0) {
+    for (let j = at - 1; j >= 0 && times[j] === time; j--) if (ids[j] === idHash) return DUPLICATE;
+  }
+  if (at === times.length) {
+    times.push(time);
+    ids.push(idHash);
+  } else {
+    times.splice(at, 0, time);
+    ids.splice(at, 0, idHash);
+  }
   if (times.length > cap) {
     times.shift();
+    ids.shift();
     // The new time was the oldest of a key that has already fired: it changes nothing.
     if (at === 0) return null;
     at--;

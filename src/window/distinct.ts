@@ -15,34 +15,19 @@ import type { WindowMatch } from './types';
 
 export const SAMPLE_LIMIT = 5;
 
-export class DistinctState {
-  /** Values ordered by `times`, ascending. */
-  values: string[];
-  /** Last time (ms) each value was seen. */
-  times: number[];
-  /** Insertion or last-move time, in seconds; see KeyedWindows. */
-  stamp: number;
-
-  constructor(value: string, time: number, stamp: number) {
-    this.values = [value];
-    this.times = [time];
-    this.stamp = stamp;
-  }
-
-  newest(): number {
-    return this.times[this.times.length - 1] as number;
-  }
-}
-
+/**
+ * Adds a sighting of `value` at `time` to a key's `values` (ordered by their last `times`) and
+ * reports the window it completes, or null.
+ */
 export function addToDistinct(
-  state: DistinctState,
+  values: string[],
+  times: number[],
   value: string,
   time: number,
   threshold: number,
   windowMs: number,
   cap: number,
 ): WindowMatch | null {
-  const { values, times } = state;
   const newest = Math.max(time, times[times.length - 1] as number);
 
   const seen = values.indexOf(value);
@@ -79,16 +64,5 @@ function insert(values: string[], times: number[], value: string, time: number):
   } else {
     values.splice(at, 0, value);
     times.splice(at, 0, time);
-  }
-}
-
-/** Drops values that fell out of every window that can still be open. */
-export function pruneDistinct(state: DistinctState, horizon: number): void {
-  const { values, times } = state;
-  let drop = 0;
-  while (drop < times.length && (times[drop] as number) < horizon) drop++;
-  if (drop > 0) {
-    values.splice(0, drop);
-    times.splice(0, drop);
   }
 }

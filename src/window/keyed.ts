@@ -1,5 +1,7 @@
 /**
- * Window state per key (an IP, a login, …), with idle expiry and a shared memory budget.
+ * Window state per key (an IP, a login, …), with idle expiry and a shared memory budget. Count and
+ * distinct signals keep theirs in slot tables (slots.ts), which follow the same rules without an
+ * object per key; KeyedWindows holds one object per key, for window kinds whose state is richer.
  *
  * A Map keeps insertion order, and that order is what expiry and eviction walk. Moving a key to the
  * back on every event would cost a delete and an insert per event per detector, so keys stay where
@@ -10,6 +12,19 @@
  * event. Budget eviction walks the same order: the front is the least recently seen (a second-chance
  * approximation of LRU).
  */
+
+/** What the processor needs of any window table: its size, idle expiry, and budget eviction. */
+export interface WindowTable {
+  readonly size: number;
+  /**
+   * Drops keys whose newest event is older than `horizon` (ms), `now` being the newest event time on
+   * the shard; returns how many.
+   */
+  expire(horizon: number, now: number): number;
+  /** Evicts up to `count` keys, least recently seen first; returns how many. */
+  evict(count: number, now: number): number;
+  clear(): void;
+}
 
 export interface WindowState {
   stamp: number;
@@ -33,7 +48,7 @@ export function toStamp(time: number): number {
 }
 const STAMP_EPOCH = 1_577_836_800; // 2020-01-01T00:00:00Z
 
-export class KeyedWindows<S extends WindowState> {
+export class KeyedWindows<S extends WindowState> implements WindowTable {
   readonly states = new Map<string, S>();
 
   constructor(private readonly budget: WindowBudget) {}
@@ -55,8 +70,9 @@ export class KeyedWindows<S extends WindowState> {
    * Drops keys whose newest event is older than `horizon` (ms). `prune`, when given, also trims what
    * an active key keeps and tells whether anything is left.
    */
-  expire(horizon: number, nowStamp: number, prune?: (state: S, horizon: number) => boolean): number {
+  expire(horizon: number, now: number, prune?: (state: S, horizon: number) => boolean): number {
     const horizonStamp = toStamp(horizon);
+    const nowStamp = toStamp(now);
     let dropped = 0;
     for (const [key, state] of this.states) {
       if (state.stamp >= horizonStamp) break;
@@ -73,7 +89,8 @@ export class KeyedWindows<S extends WindowState> {
   }
 
   /** Evicts up to `count` keys, least recently seen first. */
-  evict(count: number, nowStamp: number): number {
+  evict(count: number, now: number): number {
+    const nowStamp = toStamp(now);
     let evicted = 0;
     let visited = 0;
     const visitLimit = count * 2;

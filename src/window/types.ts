@@ -8,3 +8,9 @@ export interface WindowMatch {
   /** A few of the distinct values, oldest first; empty for counts. */
   samples: string[];
 }
+
+/**
+ * Returned instead of a match or null when the event was already counted: a report delivered twice
+ * (same id, same time) is counted once.
+ */
+export const DUPLICATE: WindowMatch = Object.freeze({ count: 0, firstSeen: 0, lastSeen: 0, samples: [] as string[] }) as WindowMatch;

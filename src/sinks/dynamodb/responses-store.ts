@@ -40,6 +40,11 @@ export type PutOutcome =
   | { response: SecurityResponse; status: 'written' | 'exists' }
   | { response: SecurityResponse; status: 'failed'; error: unknown };
 
+/** A write that reports each response's outcome: what the queued sink and the digester need of the store. */
+export interface SettledWriter {
+  writeSettled(responses: readonly SecurityResponse[]): Promise<PutOutcome[]>;
+}
+
 /** Thrown by `write` when some responses could not be written; `failed` names them, `cause` is the first error. */
 export class ResponseWriteError extends Error {
   constructor(
@@ -74,7 +79,7 @@ interface ResponseItem extends SecurityResponse {
   revokedAt?: string;
 }
 
-export class DynamoResponseStore implements ResponseSink, ResponseHistory, ResponseReader {
+export class DynamoResponseStore implements ResponseSink, ResponseHistory, ResponseReader, SettledWriter {
   readonly stats = new StoreStats();
   private readonly doc: DynamoDBDocumentClient;
   private readonly retentionSeconds: number;

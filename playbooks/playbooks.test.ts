@@ -1,0 +1,3 @@
+import { PlaybookTester } from '../src/testing/playbook-tester';
+
+new PlaybookTester(__dirname).run();

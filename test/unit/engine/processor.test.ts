@@ -1,0 +1,213 @@
+import { resolveAppConfig, StaticAppConfigSource, type AppConfig } from '../../../src/config/app-config';
+import type { Logger } from '../../../src/core/ports';
+import { DedupIndex } from '../../../src/engine/dedup';
+import { ShardProcessor } from '../../../src/engine/processor';
+import { MemoryResponseStore } from '../../../src/sinks/memory-store';
+import { at, BASE_TIME, loginFailure, rawRecord, times, toRecords } from '../../../src/testing/factories';
+import { builtInDetectors } from '../../../detectors';
+import loginBruteForce from '../../../detectors/login-brute-force';
+
+const ip = '203.0.113.7';
+const defaults = new StaticAppConfigSource(builtInDetectors);
+
+function processor(options: Partial<ConstructorParameters<typeof ShardProcessor>[0]> = {}) {
+  return new ShardProcessor({ shardId: 'shardId-000000000000', config: defaults, ...options });
+}
+
+describe('timeliness', () => {
+  it('drops and counts events older than the allowed lateness', async () => {
+    const p = processor({ latenessSeconds: 30 });
+    await p.processBatch(toRecords([loginFailure({ ip: '192.0.2.1', at: 100 })]));
+    const { responses } = await p.processBatch(toRecords(times(12, (i) => loginFailure({ ip, at: 50 + i }))));
+    expect(p.stats.late).toBe(12);
+    expect(responses).toEqual([]);
+  });
+
+  it('counts reports up to the allowed lateness', async () => {
+    const p = processor({ latenessSeconds: 60 });
+    await p.processBatch(toRecords([loginFailure({ ip: '192.0.2.1', at: 100 })]));
+    const { responses } = await p.processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: 45 + i }))));
+    expect(p.stats.late).toBe(0);
+    expect(responses.map((r) => r.target.value)).toEqual([ip]);
+  });
+
+  it('rejects an event far ahead of its arrival time, with the reason, without moving the watermark', async () => {
+    const p = processor({ futureToleranceSeconds: 60 });
+    const [record] = toRecords([loginFailure({ ip, at: 3600 })]);
+    const { deadLetters } = await p.processBatch([{ ...record!, arrivalTime: BASE_TIME }]);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]!.reason).toMatch(/^ts: .* is 3600 s after the record reached Kinesis; at most 60 s is allowed/);
+    expect(p.maxEventTime).toBe(-Infinity);
+    expect(p.stats.future).toBe(1);
+  });
+});
+
+describe('bad records', () => {
+  it('are dead-lettered with shard, sequence number, size and a preview, and never stop the batch', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 1, 'x');
+    const records = [rawRecord('not json'), rawRecord(big), rawRecord(Buffer.from([0xff, 0xfe])), ...toRecords(times(10, (i) => loginFailure({ ip, at: i })))];
+    const { deadLetters, responses } = await processor().processBatch(records);
+    expect(deadLetters.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^not JSON/),
+      'record is 1048577 bytes; an event is at most 1048576 bytes',
+      'record is not valid UTF-8',
+    ]);
+    expect(deadLetters[0]).toMatchObject({ shardId: 'shardId-000000000000', sequenceNumber: records[0]!.sequenceNumber, subSequenceNumber: 0, size: 8 });
+    expect(Buffer.from(deadLetters[1]!.preview, 'base64')).toHaveLength(256);
+    expect(responses).toHaveLength(1);
+  });
+
+  it('are logged with where they came from', async () => {
+    const warnings: object[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj) };
+    const record = rawRecord('{');
+    await processor({ logger }).processBatch([record]);
+    expect(warnings).toEqual([expect.objectContaining({ shardId: 'shardId-000000000000', sequenceNumber: record.sequenceNumber, reason: expect.stringMatching(/^not JSON/) })]);
+  });
+});
+
+describe('duplicates', () => {
+  it('are counted once across batches', async () => {
+    const p = processor();
+    const events = times(9, (i) => loginFailure({ ip, at: i, id: `agent-1:${i}` }));
+    await p.processBatch(toRecords(events));
+    const { responses } = await p.processBatch(toRecords(events));
+    expect(p.stats.duplicates).toBe(9);
+    expect(responses).toEqual([]);
+  });
+
+  it('are told apart per application', async () => {
+    const p = processor();
+    await p.processBatch(toRecords([loginFailure({ ip, at: 0, id: 'a:1', app: 'shop' }), loginFailure({ ip, at: 0, id: 'a:1', app: 'blog' })]));
+    expect(p.stats.duplicates).toBe(0);
+  });
+
+  it('are recognised by the windows themselves, with no index of every id (built-in detectors)', async () => {
+    const p = processor();
+    const events = times(5000, (i) => loginFailure({ ip: `10.0.${i >> 8}.${i & 255}`, at: i / 100, id: `agent:${i}` }));
+    await p.processBatch(toRecords(events));
+    await p.processBatch(toRecords(events.slice(0, 100)));
+    expect(p.stats.duplicates).toBe(100);
+    expect((p as unknown as { dedup: DedupIndex }).dedup.size).toBe(0);
+  });
+});
+
+describe('the index of event ids (for window kinds that need it)', () => {
+  it('stays within its bound, evicting the oldest ids', () => {
+    const index = new DedupIndex(1000);
+    const ids = index.forApp('app-1');
+    for (let i = 0; i < 5000; i++) index.seen(ids, `agent:${i}`, BASE_TIME + i);
+    expect(index.size).toBeLessThanOrEqual(1000);
+    expect(index.evicted).toBeGreaterThan(0);
+    expect(index.seen(ids, 'agent:4999', BASE_TIME)).toBe(true);
+  });
+
+  it('forgets ids whose events are older than the watermark', () => {
+    const index = new DedupIndex(1000);
+    const ids = index.forApp('app-1');
+    index.seen(ids, 'old', BASE_TIME);
+    index.seen(ids, 'new', BASE_TIME + 60_000);
+    index.expire(BASE_TIME + 30_000);
+    expect(index.size).toBe(1);
+    expect([index.seen(ids, 'new', 0), index.seen(ids, 'old', 0)]).toEqual([true, false]);
+  });
+});
+
+describe('responses already in the store', () => {
+  it('suppress a new response to the same target from the same detector', async () => {
+    const history = new MemoryResponseStore();
+    const first = await processor({ history }).processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: i }))));
+    await history.write(first.responses);
+    const { responses } = await processor({ history }).processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: 100 + i }))));
+    expect(responses).toEqual([]);
+  });
+
+  it('make a repeat offender’s next response longer', async () => {
+    const history = new MemoryResponseStore();
+    const first = await processor({ history }).processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: i }))));
+    await history.write(first.responses);
+    const { responses } = await processor({ history }).processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: 2000 + i }))));
+    expect(responses.map((r) => (Date.parse(r.expiresAt) - Date.parse(r.createdAt)) / 1000)).toEqual([1800]);
+  });
+});
+
+describe('configuration', () => {
+  it('is picked up between batches; unchanged detectors keep their windows', async () => {
+    let config: AppConfig = resolveAppConfig('apps.app-1', builtInDetectors, {}, {});
+    const p = processor({ config: { forApp: () => config } });
+    await p.processBatch(toRecords(times(8, (i) => loginFailure({ ip, login: `u${i}`, at: i }))));
+    config = resolveAppConfig('apps.app-1', builtInDetectors, {}, { detectors: { 'login-brute-force': { threshold: 3 } } });
+    const { responses } = await p.processBatch(toRecords(times(15, (i) => loginFailure({ ip, login: `u${8 + i}`, at: 10 + i }))));
+    // brute force restarted its count under the new threshold; credential stuffing kept its 8 logins
+    expect(responses.map((r) => [r.detector, r.createdAt])).toEqual([
+      ['login-brute-force', at(12)],
+      ['credential-stuffing', at(21)],
+    ]);
+  });
+});
+
+describe('the memory budget', () => {
+  it('bounds window state under a flood of fresh actors, and an attacker active throughout is still caught', async () => {
+    // 20,000 windows hold about 7 s of this flood (3 windows per fresh actor); the attacker reports
+    // every second, so it stays among the recently seen.
+    const p = processor({ maxWindowStates: 20_000 });
+    const flood = times(50_000, (i) => loginFailure({ ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, login: `u${i}`, at: i / 1000 }));
+    const attacker = times(10, (i) => loginFailure({ ip, at: 40 + i }));
+    const events = [...flood.slice(0, 40_000), ...attacker.slice(0, 5), ...flood.slice(40_000, 45_000), ...attacker.slice(5), ...flood.slice(45_000)];
+    let banned: string[] = [];
+    for (let i = 0; i < events.length; i += 1000) {
+      const { responses } = await p.processBatch(toRecords(events.slice(i, i + 1000)));
+      banned = banned.concat(responses.map((r) => r.target.value));
+      expect(p.trackedWindows).toBeLessThanOrEqual(20_000);
+    }
+    expect(p.budget.evicted).toBeGreaterThan(100_000);
+    expect(banned).toEqual([ip]);
+  });
+
+  it('expires idle state within a turn of the clock as event time moves on', async () => {
+    const config = { forApp: () => resolveAppConfig('apps.app-1', [loginBruteForce], {}, {}) };
+    const p = processor({ config, latenessSeconds: 10 });
+    await p.processBatch(toRecords(times(100, (i) => loginFailure({ ip: `10.0.0.${i}`, at: 0 }))));
+    expect(p.trackedWindows).toBe(100);
+    // Still inside the window: nothing may go.
+    for (let t = 1; t < 70; t += 2) await p.processBatch(toRecords([loginFailure({ ip, at: t })]));
+    expect(p.trackedWindows).toBe(101);
+    // Idle for longer than lateness plus window: gone within one turn (lateness + window of event time).
+    for (let t = 71; t < 71 + 2 * 70; t += 2) await p.processBatch(toRecords([loginFailure({ ip, at: t })]));
+    expect(p.trackedWindows).toBe(1);
+  });
+});
+
+describe('a store that cannot be read', () => {
+  it('is retried, then the application goes on without its history, and no event is lost', async () => {
+    let calls = 0;
+    const errors: object[] = [];
+    const history = {
+      recent: async () => {
+        calls++;
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(obj) };
+    const p = processor({ history, logger });
+    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1, 1];
+    const { responses } = await p.processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: i }))));
+    expect(calls).toBe(3);
+    expect(errors).toHaveLength(1);
+    expect(responses.map((r) => r.target.value)).toEqual([ip]);
+  });
+
+  it('is read again when it recovers', async () => {
+    let calls = 0;
+    const history = {
+      recent: async () => {
+        if (++calls === 1) throw new Error('timeout');
+        return [];
+      },
+    };
+    const p = processor({ history });
+    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1];
+    await p.processBatch(toRecords([loginFailure({ ip, at: 0 })]));
+    expect(calls).toBe(2);
+  });
+});
