@@ -1,7 +1,10 @@
 /**
  * The drivers' dependencies built from the environment (src/config/env.ts): responses in the
- * DynamoDB responses table, dead letters in a JSON-lines file, per-application settings from
- * RIPOSTE_SETTINGS with the built-in detectors. `riposte kcl` uses it as is; the composition root
+ * DynamoDB responses table (through the retry queue when one is configured), dead letters in a
+ * JSON-lines file, per-application settings from RIPOSTE_SETTINGS with the built-in detectors and
+ * the playbooks of RIPOSTE_PLAYBOOKS_DIR (watched for changes). No
+ * digester runs here: in a KCL deployment that is one per shard; the queue is drained by whichever
+ * long-running Riposte process runs the digester. `riposte kcl` uses it as is; the composition root
  * of `riposte start` builds the same things, sharing clients with the APIs.
  */
 import { hostname } from 'node:os';
@@ -13,9 +16,12 @@ import { createDynamoClient } from '../aws/clients';
 import { StaticAppConfigSource } from '../config/app-config';
 import type { Env } from '../config/env';
 import { loadSettingsFile } from '../config/settings-file';
+import { startPlaybooks } from '../playbooks/load';
 import type { Logger } from '../core/ports';
 import { JsonLinesDeadLetterSink } from '../sinks/dead-letter-file';
 import { DynamoResponseStore } from '../sinks/dynamodb/responses-store';
+import { QueuedResponseSink } from '../sinks/queued-sink';
+import { retryQueueFromEnv } from '../retry/from-env';
 import type { DriverDependencies } from './dependencies';
 import { DynamoCheckpointStore } from './local/checkpoint-store';
 import { LocalKinesisDriver } from './local/local-driver';
@@ -30,17 +36,24 @@ export function deadLetterPath(env: Env): string {
   return env.RIPOSTE_DEAD_LETTERS ?? join(env.RIPOSTE_DATA_DIR, 'dead-letters.jsonl');
 }
 
-export function driverDependenciesFromEnv(env: Env, logger: Logger): DriverRuntime {
-  const dynamo = createDynamoClient();
-  const store = new DynamoResponseStore(dynamo, env.RIPOSTE_RESPONSES_TABLE);
+export async function driverDependenciesFromEnv(env: Env, logger: Logger): Promise<DriverRuntime> {
+  // With a retry queue, the engine's writes get one SDK attempt: a throttled put goes to the queue
+  // instead of stalling the shard (docs/store.md). History reads keep the SDK's retries.
+  const queue = retryQueueFromEnv(env, logger);
+  const writeClient = createDynamoClient(queue === undefined ? {} : { maxAttempts: 1 });
+  const readClient = queue === undefined ? writeClient : createDynamoClient();
+  const sink = new QueuedResponseSink(new DynamoResponseStore(writeClient, env.RIPOSTE_RESPONSES_TABLE), queue, logger);
+  const history = new DynamoResponseStore(readClient, env.RIPOSTE_RESPONSES_TABLE);
   const deadLetters = new JsonLinesDeadLetterSink(deadLetterPath(env));
   const settings = env.RIPOSTE_SETTINGS === undefined ? {} : loadSettingsFile(env.RIPOSTE_SETTINGS, builtInDetectors);
+  const detectors = new StaticAppConfigSource(builtInDetectors, settings);
+  const playbooks = env.RIPOSTE_PLAYBOOKS_DIR === undefined ? undefined : await startPlaybooks(detectors, { dir: env.RIPOSTE_PLAYBOOKS_DIR, logger });
   return {
     deps: {
-      sink: store,
-      history: store,
+      sink,
+      history,
       deadLetters,
-      config: new StaticAppConfigSource(builtInDetectors, settings),
+      config: playbooks?.source ?? detectors,
       logger,
       processor: {
         latenessSeconds: env.RIPOSTE_LATENESS_SECONDS,
@@ -49,8 +62,11 @@ export function driverDependenciesFromEnv(env: Env, logger: Logger): DriverRunti
       },
     },
     async close() {
+      playbooks?.close();
       await deadLetters.close();
-      dynamo.destroy();
+      await queue?.close();
+      writeClient.destroy();
+      readClient.destroy();
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   executableFromProperties,
   initialize,
   killChildren,
+  leaseLost,
   processRecords,
   REPO_ROOT,
   shardEnded,
@@ -154,4 +155,25 @@ it('when the daemon goes away while a write is being retried, the child exits pr
   expect(Date.now() - closedAt).toBeLessThan(2500);
   expectOnlyProtocolOnStdout(child);
   expect(child.stderr()).toContain('retrying, and not checkpointing until it succeeds');
+});
+
+it('runs the playbooks of RIPOSTE_PLAYBOOKS_DIR next to the built-in detectors', async () => {
+  const table = await dynamo.responsesTable();
+  const child = spawnChild(childEnv(table, { RIPOSTE_PLAYBOOKS_DIR: join(REPO_ROOT, 'playbooks') }));
+  const guesses = Array.from({ length: 25 }, (_, i) => ({
+    v: 1,
+    ts: new Date(BASE_TIME + i * 5000).toISOString(),
+    appId: 'shop',
+    type: 'custom',
+    event: 'gift_card_redeem',
+    actor: { ip: '192.0.2.77' },
+    props: { result: 'invalid', code: `GC-${1000 + i}` },
+  }));
+  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
+  await child.daemon.perform(processRecords(daemonRecords(guesses)));
+  await child.daemon.perform(leaseLost());
+  child.daemon.end();
+  expect(await within(5000, 'exit after stdin closed', child.exited)).toBe(0);
+  const written = await new DynamoResponseStore(dynamo.client(), table).changes('shop', null, 100);
+  expect(written.map((r) => [r.detector, r.target.value])).toEqual([['gift-card-enumeration', '192.0.2.77']]);
 });
