@@ -60,8 +60,10 @@ export interface BatchInfo {
   responses: number;
   deadLetters: number;
   millisBehindLatest: number;
-  /** Now minus the arrival time of the batch's newest record: how old the news is when processed. */
+  /** Now (once written) minus the arrival time of the batch's newest record: how far behind the reader is. */
   arrivalLagMs: number | null;
+  /** The same for the batch's oldest record: the longest any of its events waited. */
+  oldestArrivalLagMs: number | null;
 }
 
 export type ReaderEnd = 'shard-ended' | 'stopped' | 'gone';
@@ -179,6 +181,8 @@ export class ShardReader {
     const last = kinesisRecords[kinesisRecords.length - 1];
     this.lastRead = last?.SequenceNumber ?? this.lastRead;
     const arrival = last?.ApproximateArrivalTimestamp?.getTime();
+    const firstArrival = kinesisRecords[0]?.ApproximateArrivalTimestamp?.getTime();
+    const now = Date.now();
     this.ctx.observer.batch({
       shardId: this.shardId,
       kinesisRecords: kinesisRecords.length,
@@ -186,7 +190,8 @@ export class ShardReader {
       responses: stats.responses - before.responses,
       deadLetters: stats.rejected - before.rejected + batch.rejected.length,
       millisBehindLatest: behind,
-      arrivalLagMs: arrival === undefined ? null : Date.now() - arrival,
+      arrivalLagMs: arrival === undefined ? null : now - arrival,
+      oldestArrivalLagMs: firstArrival === undefined ? null : now - firstArrival,
     });
   }
 
