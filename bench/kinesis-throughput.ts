@@ -4,7 +4,8 @@
  * processes of their own, as remote services would; the producer and the driver share this one.
  *
  *   (0) baseline — the engine alone on the same events, in this process (CPU time): the ceiling
- *   (1) drain    — a backlog already in the stream, read to the end: the driver's read rate
+ *   (1) drain    — a backlog already in the stream, read to the end: the driver's read rate, and
+ *                  its own CPU per event (decoding the GetRecords answers, the engine, writes)
  *   (2) flow     — producer and driver together, as fast as they go: events/s from the first
  *                  PutRecords to the last response written
  *   (3) lag      — a sustained load at a share of (2)'s rate: how far behind the driver falls —
@@ -160,11 +161,18 @@ async function main(): Promise<void> {
   for (let i = 0; i < all.length; i += 500) await put(kinesis, a.stream, all.slice(i, i + 500));
   const putRate = Math.round(EVENTS / ((Date.now() - t) / 1000));
   t = Date.now();
+  const cpu1 = cpuMs();
   await a.driver.start();
   await until(() => a.processed() >= EVENTS);
   const drainRate = Math.round(EVENTS / ((Date.now() - t) / 1000));
+  // The driver's own CPU per event (this process; kinesalite and dynalite are others): its cost
+  // against the engine's, whatever the emulators' speed.
+  const drainCpuRate = Math.round(EVENTS / ((cpuMs() - cpu1) / 1000));
   await a.driver.stop();
-  log(`(1) PutRecords alone: ${putRate} events/s; drain of the backlog: ${drainRate} events/s (${(drainRate / engineRate).toFixed(3)} of the engine alone)`);
+  log(
+    `(1) PutRecords alone: ${putRate} events/s; drain of the backlog: ${drainRate} events/s (${(drainRate / engineRate).toFixed(3)} of the engine alone); ` +
+      `the driver's own CPU: ${drainCpuRate} events per CPU-second (${(drainCpuRate / engineRate).toFixed(3)} of the engine alone)`,
+  );
 
   // (2) producer and consumer together
   const b = await newDriver();
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
       `longest wait of an event p50 ${wait.p50} ms, p95 ${wait.p95} ms, max ${wait.max} ms; ${backlogAtEnd} events unread when the load stopped`,
   );
 
-  const result = { events: EVENTS, shards: SHARDS, apps: APPS, engineRate, putRate, drainRate, flowRate, load: { target: rate, achieved, seconds: LOAD_SECONDS, lagMs: lag, waitMs: wait, backlogAtEnd }, loadavg: loadavg() };
+  const result = { events: EVENTS, shards: SHARDS, apps: APPS, engineRate, putRate, drainRate, drainCpuRate, flowRate, load: { target: rate, achieved, seconds: LOAD_SECONDS, lagMs: lag, waitMs: wait, backlogAtEnd }, loadavg: loadavg() };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 
   kinesis.destroy();

@@ -215,3 +215,14 @@ describe('read limits and faults', () => {
     expect(t.driver.readers.get(puts[0]?.shardId as string)?.pipeline.processor.stats.millisBehindLatest).toBe(4321);
   });
 });
+
+describe('start refuses what is not there, naming it', () => {
+  it.each([
+    { name: 'a stream that does not exist', stream: 'no-such-stream', table: null, message: /cannot list the shards of stream no-such-stream: .*not found/i },
+    { name: 'a checkpoints table that does not exist', stream: null, table: 'no-such-table', message: /checkpoints table no-such-table: .*riposte init creates it/ },
+  ])('$name', async ({ stream, table, message }) => {
+    const existing = await setup(1);
+    const t = testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream: stream ?? existing.stream, table: table ?? existing.table });
+    await expect(t.driver.start()).rejects.toThrow(message);
+  });
+});

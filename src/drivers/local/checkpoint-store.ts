@@ -52,15 +52,19 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const found = new Map<string, StoredCheckpoint>();
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'streamName = :s',
-          ExpressionAttributeValues: { ':s': this.streamName },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const page = await this.doc
+        .send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'streamName = :s',
+            ExpressionAttributeValues: { ':s': this.streamName },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw new Error(`checkpoints table ${this.tableName}: ${(error as Error).message} (does it exist? riposte init creates it)`, { cause: error });
+        });
       for (const item of (page.Items ?? []) as CheckpointItem[]) found.set(item.shardId, fromItem(item));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);

@@ -180,8 +180,12 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
 
   /** Lists the shards and starts a reader for each one that is ready and not finished. */
   private async sync(): Promise<void> {
-    const shards = await this.listShards();
-    const checkpoints = await this.options.checkpoints.all();
+    const shards = await this.listShards().catch((error: unknown) => {
+      throw new Error(`cannot list the shards of stream ${this.options.streamName}: ${(error as Error).message}`, { cause: error });
+    });
+    const checkpoints = await this.options.checkpoints.all().catch((error: unknown) => {
+      throw new Error(`cannot read the checkpoints of stream ${this.options.streamName}: ${(error as Error).message}`, { cause: error });
+    });
     const listed = new Set(shards.map((s) => s.ShardId as string));
     for (const shard of shards) {
       const id = shard.ShardId as string;
