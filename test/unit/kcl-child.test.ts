@@ -132,6 +132,40 @@ describe('the lifecycle', () => {
   });
 });
 
+describe('the KCL 1.x shutdown action', () => {
+  it.each([
+    { reason: 'TERMINATE', as: 'shardEnded', checkpoints: [{ action: 'checkpoint', sequenceNumber: null }] },
+    { reason: 'ZOMBIE', as: 'leaseLost', checkpoints: [] },
+  ])('shutdown with reason $reason is handled as $as', async ({ reason, checkpoints }) => {
+    const child = startChild();
+    await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
+    await child.daemon.perform(processRecords(batchesOf100[0] ?? []));
+    expect(await child.daemon.perform(JSON.stringify({ action: 'shutdown', reason }))).toEqual(checkpoints);
+    await finish(child);
+  });
+});
+
+describe('a handler that throws', () => {
+  it('is a bug, not bad input: run rejects and the action gets no status, so the child exits and the shard is replayed', async () => {
+    const toChild = new PassThrough();
+    const fromChild = new PassThrough();
+    const protocol = new KclProtocol(toChild, fromChild, new RecordingLogger());
+    const broken = new Error('engine bug');
+    const done = protocol.run({
+      initialize: async () => undefined,
+      processRecords: async () => Promise.reject(broken),
+      leaseLost: async () => undefined,
+      shardEnded: async () => undefined,
+      shutdownRequested: async () => undefined,
+    });
+    const daemon = new DaemonSide(toChild, fromChild);
+    await daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
+    daemon.send(processRecords(batchesOf100[0] ?? []));
+    await expect(done).rejects.toBe(broken);
+    expect(daemon.unread).toEqual([]);
+  });
+});
+
 describe('checkpoint answers', () => {
   const cases: Array<{ name: string; error: string; checkpointsAfter: 'continue' | 'none' | 'not-the-same-again' }> = [
     { name: 'ThrottlingException: tried again after the next batch', error: 'ThrottlingException', checkpointsAfter: 'continue' },
