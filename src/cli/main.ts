@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import type { CliContext, CliIo } from './context';
+import { appsCommand } from './apps';
 import { replayCommand } from './replay';
 
 const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -24,7 +25,15 @@ export function buildProgram(cli: CliContext): Command {
     })
     .exitOverride();
   program.addCommand(replayCommand(cli));
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  program.addCommand(appsCommand(cli));
+  // Nested commands (`apps add`) were created before this point, so they do not inherit these settings.
+  const inherit = (parent: Command): void => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput(program.configureOutput());
+      inherit(command);
+    }
+  };
+  inherit(program);
   return program;
 }
 
