@@ -1,0 +1,48 @@
+/**
+ * GET /v1/agent/rules: the rules pack and the application's active responses, with a cursor to
+ * follow the change feed from. The weak ETag covers the pack and the set of active responses, so an
+ * agent polling with If-None-Match gets 304 until something it enforces changes.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { StoredResponse } from '../core/ports';
+import type { AgentReads } from './agent-reads';
+import { agentView, encodeCursor } from './agent-view';
+import type { AuthHook } from './auth';
+import type { RulesPack } from './rules-pack';
+
+export interface RulesRouteDeps {
+  reads: AgentReads;
+  pack: RulesPack;
+  authenticate: AuthHook;
+  clock: () => number;
+}
+
+export function rulesEtag(pack: RulesPack, active: readonly StoredResponse[]): string {
+  const hash = createHash('sha256').update(pack.hash);
+  for (const r of active) hash.update(`\n${r.id}\t${r.changeKey}`);
+  return `W/"${hash.digest('base64url').slice(0, 27)}"`;
+}
+
+/** If-None-Match holds `*` or a list of (weak or strong) tags; weak comparison, as RFC 9110 asks for GET. */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
+}
+
+export function registerAgentRules(app: FastifyInstance, deps: RulesRouteDeps): void {
+  app.get('/v1/agent/rules', { onRequest: deps.authenticate }, async (request, reply) => {
+    const active = await deps.reads.active(request.appId);
+    const etag = rulesEtag(deps.pack, active.responses);
+    reply.header('etag', etag).header('cache-control', 'private, no-cache');
+    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+    const now = deps.clock();
+    return {
+      pack: deps.pack.content,
+      responses: active.responses.map((r) => agentView(r, now)),
+      cursor: encodeCursor(active.cursor),
+    };
+  });
+}
