@@ -1,0 +1,177 @@
+/**
+ * Drains the retry queue into the responses table: receives due messages, writes their responses
+ * with the store's conditional put, acknowledges those that landed (or were there already), and
+ * hides the others for an exponentially growing, jittered delay. It acknowledges only after the
+ * write, so a digester killed at any point leaves its messages to reappear when their visibility
+ * timeout ends: nothing is lost, and the second write of a response that had landed changes nothing.
+ *
+ * Several digesters (one per process) may drain one queue: a received message is hidden from the
+ * others. A message whose body is not a response is never dropped either; it is logged and retried
+ * at the longest delay, for an operator (or the SQS redrive policy) to deal with.
+ */
+import { type Logger, silentLogger } from '../core/ports';
+import { SecurityResponseSchema, type SecurityResponse } from '../core/response';
+import type { SettledWriter } from '../sinks/dynamodb/responses-store';
+import type { RetryDelivery, RetryQueue } from './retry-queue';
+
+export interface DigesterOptions {
+  /** Messages received per round. */
+  batchSize?: number;
+  /** Delay before the second attempt (ms); doubles with each receive. */
+  baseDelayMs?: number;
+  /** Longest delay between attempts (ms). */
+  maxDelayMs?: number;
+  /** Pause after a round that found nothing to do, or after a queue error (ms). */
+  idleMs?: number;
+  logger?: Logger;
+  random?: () => number;
+}
+
+export class DigesterStats {
+  /** Rounds that received at least one message. */
+  rounds = 0;
+  received = 0;
+  /** Responses the digester wrote into the table. */
+  landed = 0;
+  /** Responses already in the table (an earlier attempt had landed). */
+  existed = 0;
+  /** Attempts that failed again and were put back with a delay. */
+  retried = 0;
+  /** Messages whose body is not a response. */
+  invalid = 0;
+  /** Queue operations that failed (receive, ack, retryLater). */
+  queueErrors = 0;
+}
+
+export class Digester {
+  readonly stats = new DigesterStats();
+  private readonly batchSize: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly idleMs: number;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private controller: AbortController | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly queue: RetryQueue,
+    private readonly store: SettledWriter,
+    options: DigesterOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 10;
+    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.idleMs = options.idleMs ?? 1000;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Starts draining in the background until `stop()`. */
+  start(): void {
+    if (this.loop !== null) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loop = this.run(controller.signal);
+  }
+
+  /** Stops after the current round; messages it holds come back after their visibility timeout. */
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    this.loop = null;
+    this.controller = null;
+  }
+
+  /** One round: receive, write, acknowledge or delay. Returns how many messages it received. */
+  async runOnce(signal?: AbortSignal): Promise<number> {
+    const deliveries = await this.queue.receive(this.batchSize, signal);
+    if (deliveries.length === 0) return 0;
+    this.stats.rounds++;
+    this.stats.received += deliveries.length;
+
+    const valid: { delivery: RetryDelivery; response: SecurityResponse }[] = [];
+    for (const delivery of deliveries) {
+      const response = parseBody(delivery.body);
+      if (typeof response === 'string') {
+        this.stats.invalid++;
+        this.logger.error({ receiveCount: delivery.receiveCount, problem: response, preview: delivery.body.slice(0, 200) }, 'retry queue message is not a security response; kept for an operator');
+        await this.settle(() => this.queue.retryLater(delivery, this.maxDelayMs));
+      } else {
+        valid.push({ delivery, response });
+      }
+    }
+
+    const outcomes = await this.store.writeSettled(valid.map((v) => v.response));
+    await Promise.all(
+      outcomes.map((outcome, i) => {
+        const { delivery } = valid[i]!;
+        if (outcome.status === 'failed') {
+          this.stats.retried++;
+          const delayMs = this.delayAfter(delivery.receiveCount);
+          this.logger.warn({ appId: outcome.response.appId, id: outcome.response.id, receiveCount: delivery.receiveCount, delayMs, err: outcome.error }, 'response write failed again; retrying later');
+          return this.settle(() => this.queue.retryLater(delivery, delayMs));
+        }
+        if (outcome.status === 'written') this.stats.landed++;
+        else this.stats.existed++;
+        return this.settle(() => this.queue.ack(delivery));
+      }),
+    );
+    return deliveries.length;
+  }
+
+  /** Full jitter over an exponential ceiling: base · 2^(attempt−1), capped, times a random factor in [0.5, 1). */
+  delayAfter(receiveCount: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(30, Math.max(0, receiveCount - 1)));
+    return Math.round(ceiling * (0.5 + this.random() / 2));
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let received = 0;
+      try {
+        received = await this.runOnce(signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.stats.queueErrors++;
+        this.logger.error({ err: error }, 'retry queue receive failed; trying again');
+      }
+      if (received === 0) await sleep(this.idleMs, signal);
+    }
+  }
+
+  /** A failed ack or delay is not fatal: the message reappears after its visibility timeout. */
+  private async settle(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      this.stats.queueErrors++;
+      this.logger.warn({ err: error }, 'retry queue acknowledgement failed; the message will reappear');
+    }
+  }
+}
+
+function parseBody(body: string): SecurityResponse | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const parsed = SecurityResponseSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  return parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
