@@ -2,7 +2,7 @@
 import { MemoryResponseCache } from '../cache/response-cache';
 import { changeKeyOf, type ResponseReader, type StoredResponse } from '../core/ports';
 import { MemoryResponseStore } from '../sinks/memory-store';
-import { banResponse } from '../testing/api-harness';
+import { banResponse } from '../../test/helpers/api-harness';
 import { AgentReads } from './agent-reads';
 
 const T0 = Date.parse('2026-11-28T12:00:00.000Z');

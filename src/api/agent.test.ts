@@ -1,7 +1,7 @@
 /** The agent endpoints over inject(): rules with ETags, the change feed, and the long-poll. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../testing/api-harness';
-import { startKinesalite, type Emulator } from '../testing/emulators';
+import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
+import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
 import type { AgentResponse } from './agent-view';
 
 let kinesis: Emulator & { client: KinesisClient };

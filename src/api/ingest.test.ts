@@ -1,9 +1,9 @@
 /** POST /v1/events against a real stream on kinesalite: what is accepted reaches it, what is refused does not. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../testing/api-harness';
-import { readStream, startKinesalite, type Emulator } from '../testing/emulators';
+import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
+import { readStream, startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
 import { attack, loginFailure, times } from '../testing/factories';
-import { throttlingKinesisClient } from '../testing/kinesis-faults';
+import { throttlingKinesisClient } from '../../test/helpers/kinesis-faults';
 
 let kinesis: Emulator & { client: KinesisClient };
 let api: ApiHarness;

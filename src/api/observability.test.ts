@@ -1,7 +1,7 @@
 /** Request logs, metrics and the health check. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../testing/api-harness';
-import { startKinesalite, type Emulator } from '../testing/emulators';
+import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
+import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
 import { loginFailure } from '../testing/factories';
 
 let kinesis: Emulator & { client: KinesisClient };

@@ -5,8 +5,8 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { InjectOptions } from 'fastify';
-import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../testing/api-harness';
-import { readStream, startKinesalite, type Emulator } from '../testing/emulators';
+import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
+import { readStream, startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
 import { loginFailure, times } from '../testing/factories';
 
 let kinesis: Emulator & { client: KinesisClient };

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MemoryResponseStore } from '../sinks/memory-store';
-import { banResponse } from '../testing/api-harness';
+import { banResponse } from '../../test/helpers/api-harness';
 import { NotifyingResponseSink, ResponseChangeNotifier } from './notifying-sink';
 import { connectApiRedis } from './redis';
 import { RedisChangeFeed } from './redis-change-feed';

@@ -2,10 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { appsTable, ensureTable } from '../aws/tables';
 import { documentClient } from '../aws/clients';
-import { startDynalite } from '../testing/emulators';
+import { startDynalite, type LocalDynamo } from '../../test/helpers/dynalite';
 import type { AppRecord } from './app-record';
 import { DynamoRegistryStore } from './dynamo-store';
 import { FileRegistryStore } from './file-store';
@@ -32,16 +33,18 @@ async function code(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let dynalite: LocalDynamo;
+let client: DynamoDBClient;
 let dir: string;
 let tables = 0;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
+  client = dynalite.client();
   dir = await mkdtemp(join(tmpdir(), 'riposte-store-'));
 });
 afterAll(async () => {
-  await dynalite.stop();
+  await dynalite.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -51,8 +54,8 @@ const backends: Array<[string, () => Promise<RegistryStore>]> = [
     'dynamodb',
     async () => {
       const name = `apps-${++tables}`;
-      await ensureTable(dynalite.client, appsTable(name));
-      return new DynamoRegistryStore(dynalite.client, name);
+      await ensureTable(client, appsTable(name));
+      return new DynamoRegistryStore(client, name);
     },
   ],
 ];
@@ -105,10 +108,10 @@ describe.each(backends)('%s registry store', (_backend, open) => {
 
 test('a DynamoDB item that is not an application record is reported and the others still served', async () => {
   const name = `apps-${++tables}`;
-  await ensureTable(dynalite.client, appsTable(name));
-  const store = new DynamoRegistryStore(dynalite.client, name);
+  await ensureTable(client, appsTable(name));
+  const store = new DynamoRegistryStore(client, name);
   await store.create(record('shop'));
-  await documentClient(dynalite.client).send(new PutCommand({ TableName: name, Item: { appId: 'broken', tokens: 'nope' } }));
+  await documentClient(client).send(new PutCommand({ TableName: name, Item: { appId: 'broken', tokens: 'nope' } }));
   const { records, problems } = await store.list();
   expect(records.map((r) => r.appId)).toEqual(['shop']);
   expect(problems).toHaveLength(1);
@@ -116,6 +119,6 @@ test('a DynamoDB item that is not an application record is reported and the othe
 });
 
 test('a missing apps table is an error that says to run riposte init', async () => {
-  const store = new DynamoRegistryStore(dynalite.client, 'no-such-table');
+  const store = new DynamoRegistryStore(client, 'no-such-table');
   await expect(store.version()).rejects.toThrow(/riposte init/);
 });

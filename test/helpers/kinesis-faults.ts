@@ -3,7 +3,7 @@
  * entries as throttled without sending them — exactly what a shard over its write limit does — so
  * retry logic is tested against the real stream, not a mock.
  */
-import { createKinesisClient } from '../aws/clients';
+import { createKinesisClient } from '../../src/aws/clients';
 import type { KinesisClient, PutRecordsInput, PutRecordsOutput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 
 export interface ThrottleControl {

@@ -1,6 +1,6 @@
 /**
- * kinesalite and dynalite started in-process on a free port, for tests and benchmarks: real Kinesis
- * and DynamoDB protocols, in memory, gone when stopped.
+ * kinesalite started in-process on a free port, for tests and benchmarks: the real Kinesis protocol,
+ * in memory, gone when stopped; and helpers to create a stream and read back everything on it.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +12,7 @@ import {
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { createDynamoClient, createKinesisClient } from '../aws/clients';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createKinesisClient } from '../../src/aws/clients';
 
 type ServerFactory = (options: Record<string, unknown>) => Server;
 
@@ -38,21 +37,6 @@ export async function startKinesalite(): Promise<Emulator & { client: KinesisCli
   const kinesalite = require('kinesalite') as ServerFactory;
   const emulator = await listen(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }));
   const client = createKinesisClient({ endpoint: emulator.endpoint, ...LOCAL });
-  return {
-    ...emulator,
-    client,
-    stop: async () => {
-      client.destroy();
-      await emulator.stop();
-    },
-  };
-}
-
-export async function startDynalite(): Promise<Emulator & { client: DynamoDBClient }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynalite = require('dynalite') as ServerFactory;
-  const emulator = await listen(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
-  const client = createDynamoClient({ endpoint: emulator.endpoint, ...LOCAL });
   return {
     ...emulator,
     client,
