@@ -10,7 +10,8 @@ import type { ResponseReader } from '../core/ports';
 import { formatIssues } from '../events/schema';
 import type { AppRecord } from '../registry/app-record';
 import { tokenId } from '../registry/tokens';
-import { agentView, decodeCursor, encodeCursor } from './agent-view';
+import { agentView } from './agent-view';
+import { decodeKey, encodeKey } from './cursor';
 import type { AuthHook } from './auth';
 import { apiError } from './errors';
 
@@ -68,14 +69,14 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
     if (query.data.state === 'active') {
       return { responses: (await reader.active(appId, now)).map((r) => agentView(r, now)) };
     }
-    const after = query.data.after === undefined ? null : decodeCursor(query.data.after, now, 60_000);
+    const after = query.data.after === undefined ? null : decodeKey(query.data.after, now, 60_000);
     const page = await reader.changes(appId, after, query.data.limit + 1);
     const more = page.length > query.data.limit;
     const items = more ? page.slice(0, query.data.limit) : page;
     const last = items.at(-1)?.changeKey;
     return {
       responses: items.map((r) => agentView(r, now)),
-      cursor: last === undefined ? (query.data.after ?? null) : encodeCursor(last),
+      cursor: last === undefined ? (query.data.after ?? null) : encodeKey(last),
       more,
     };
   });

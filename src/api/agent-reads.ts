@@ -8,13 +8,16 @@
  *   whatever their cursors; a cursor older than the tail reads the store directly.
  *
  * Change keys come from the writers' clocks and a write becomes visible a moment after its key was
- * taken, so a change may appear behind a cursor that has moved past it. Two rules cover that:
- * each answer re-sends the changes of the last `settleMs` (agents apply a response by id, so a repeat
- * is harmless), and a cursor only moves to what was read at least `settleMs` before. A writer whose
- * change shows up more than `settleMs` after its key was taken (a clock that far off) can be missed.
+ * taken, so a change may appear behind a cursor that has moved past it. Hence the cursor's two keys
+ * (cursor.ts): reads start from `safe`, which only moves to what was read at least `settleMs` before,
+ * and from no later than `settleMs` ago — so the changes of the last `settleMs` are sent again
+ * (agents apply a response by id, so a repeat is harmless) — while only changes after `seen` count as
+ * news that ends a long-poll. A writer whose change shows up more than `settleMs` after its key was
+ * taken (a clock that far off) can be missed.
  */
 import { changeKeyOf, type ResponseReader, type StoredResponse } from '../core/ports';
 import type { ResponseCache } from '../cache/response-cache';
+import type { AgentCursor } from './cursor';
 
 export interface ReadOptions {
   clock?: () => number;
@@ -27,17 +30,16 @@ export interface ReadOptions {
 
 export interface ActiveRead {
   responses: StoredResponse[];
-  /** A change key: the agent has everything up to it. */
-  cursor: string;
+  cursor: AgentCursor;
 }
 
 export interface ChangesRead {
   /** Changes after the cursor, oldest first, including recent repeats (see above). */
   responses: StoredResponse[];
-  cursor: string;
+  cursor: AgentCursor;
   /** Another page follows at once. */
   more: boolean;
-  /** Some change is newer than the cursor the agent sent (not only repeats). */
+  /** Some change is newer than what the agent has seen (not only repeats). */
   news: boolean;
 }
 
@@ -79,31 +81,33 @@ export class AgentReads {
     });
     const now = this.#clock();
     const responses = cached.responses.filter((r) => Date.parse(r.expiresAt) > now);
-    return { responses, cursor: changeKeyOf(cached.loadedAtMs - this.settleMs, '') };
+    let seen = changeKeyOf(cached.loadedAtMs, '');
+    for (const r of cached.responses) if (r.changeKey > seen) seen = r.changeKey;
+    return { responses, cursor: { safe: changeKeyOf(cached.loadedAtMs - this.settleMs, ''), seen } };
   }
 
-  async changesSince(appId: string, cursor: string): Promise<ChangesRead> {
+  async changesSince(appId: string, cursor: AgentCursor): Promise<ChangesRead> {
     const now = this.#clock();
     const recent = changeKeyOf(now - this.settleMs, '');
-    const from = cursor < recent ? cursor : recent;
+    const from = cursor.safe < recent ? cursor.safe : recent;
     const tail = await this.cache.read<CachedTail>(appId, 'tail', () => this.#loadTail(appId));
     let items: StoredResponse[];
-    let horizon: string;
+    let readAtMs: number;
     const fromTail = from >= tail.anchor ? tail.items.filter((r) => r.changeKey > from) : undefined;
     if (fromTail !== undefined && (!tail.truncated || fromTail.length > this.#pageSize)) {
       items = fromTail;
-      horizon = changeKeyOf(tail.loadedAtMs - this.settleMs, '');
+      readAtMs = tail.loadedAtMs;
     } else {
       items = await this.reader.changes(appId, from, this.#pageSize + 1);
-      horizon = recent;
+      readAtMs = now;
     }
     const more = items.length > this.#pageSize;
     if (more) items = items.slice(0, this.#pageSize);
     const last = items.at(-1)?.changeKey ?? '';
-    let next = cursor;
-    if (more) next = last;
-    else for (const key of [last, horizon]) if (key > next) next = key;
-    return { responses: items, cursor: next, more, news: last > cursor };
+    const news = last > cursor.seen;
+    if (more) return { responses: items, cursor: { safe: last, seen: max(cursor.seen, last) }, more, news };
+    const safe = max(cursor.safe, changeKeyOf(readAtMs - this.settleMs, ''));
+    return { responses: items, cursor: { safe, seen: max(cursor.seen, last, changeKeyOf(readAtMs, ''), safe) }, more, news };
   }
 
   async #loadTail(appId: string): Promise<CachedTail> {
@@ -113,4 +117,10 @@ export class AgentReads {
     const truncated = items.length > this.#tailLimit;
     return { anchor, loadedAtMs, items: truncated ? items.slice(0, this.#tailLimit) : items, truncated };
   }
+}
+
+function max(...keys: string[]): string {
+  let m = '';
+  for (const k of keys) if (k > m) m = k;
+  return m;
 }

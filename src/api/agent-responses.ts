@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { ChangeFeed } from '../cache/change-feed';
 import { formatIssues } from '../events/schema';
 import type { AgentReads, ChangesRead } from './agent-reads';
-import { agentView, decodeCursor, encodeCursor } from './agent-view';
+import { agentView } from './agent-view';
+import { decodeAgentCursor, encodeAgentCursor, type AgentCursor } from './cursor';
 import type { AuthHook } from './auth';
 import { apiError } from './errors';
 import type { ApiMetrics } from './http-metrics';
@@ -53,9 +54,9 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
     if (since === undefined) {
       const active = await reads.active(appId);
       const now = clock();
-      return { responses: active.responses.map((r) => agentView(r, now)), cursor: encodeCursor(active.cursor), more: false };
+      return { responses: active.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(active.cursor), more: false };
     }
-    const cursor = decodeCursor(since, clock(), reads.settleMs + 60_000);
+    const cursor = decodeAgentCursor(since, clock(), 60_000);
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     reply.raw.once('close', onClose);
@@ -63,14 +64,14 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
     try {
       const page = await poll(appId, cursor, wait * 1000, abort.signal);
       const now = clock();
-      return { responses: page.responses.map((r) => agentView(r, now)), cursor: encodeCursor(page.cursor), more: page.more };
+      return { responses: page.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(page.cursor), more: page.more };
     } finally {
       reply.raw.off('close', onClose);
       deps.closing.removeEventListener('abort', onClose);
     }
   });
 
-  async function poll(appId: string, cursor: string, waitMs: number, signal: AbortSignal): Promise<ChangesRead> {
+  async function poll(appId: string, cursor: AgentCursor, waitMs: number, signal: AbortSignal): Promise<ChangesRead> {
     if (waitMs === 0) return reads.changesSince(appId, cursor);
     const deadline = clock() + waitMs;
     // Subscribed before the first read: a change between that read and the wait wakes it at once.

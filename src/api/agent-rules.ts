@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { StoredResponse } from '../core/ports';
 import type { AgentReads } from './agent-reads';
-import { agentView, encodeCursor } from './agent-view';
+import { agentView } from './agent-view';
+import { encodeAgentCursor } from './cursor';
 import type { AuthHook } from './auth';
 import type { RulesPack } from './rules-pack';
 
@@ -42,7 +43,7 @@ export function registerAgentRules(app: FastifyInstance, deps: RulesRouteDeps): 
     return {
       pack: deps.pack.content,
       responses: active.responses.map((r) => agentView(r, now)),
-      cursor: encodeCursor(active.cursor),
+      cursor: encodeAgentCursor(active.cursor),
     };
   });
 }

@@ -210,14 +210,16 @@ describe('bad input is a clear 4xx, writes nothing, and the server keeps serving
     expect(body.rejected[0]?.reason).toMatch(reason);
   });
 
+  const ZERO = Buffer.from('000000000000000#\n000000000000000#').toString('base64url');
   const queries: Array<[string, string, RegExp]> = [
-    ['wait that is not a number', '/v1/agent/responses?since=MDAwMDAwMDAwMDAwMDAwIw&wait=soon', /wait: must be a whole number of seconds from 0 to 55/],
-    ['wait over the limit', '/v1/agent/responses?since=MDAwMDAwMDAwMDAwMDAwIw&wait=3600', /wait: must be a whole number of seconds from 0 to 55/],
-    ['a negative wait', '/v1/agent/responses?since=MDAwMDAwMDAwMDAwMDAwIw&wait=-1', /wait/],
-    ['wait given twice', '/v1/agent/responses?since=MDAwMDAwMDAwMDAwMDAwIw&wait=1&wait=2', /wait/],
+    ['wait that is not a number', `/v1/agent/responses?since=${ZERO}&wait=soon`, /wait: must be a whole number of seconds from 0 to 55/],
+    ['wait over the limit', `/v1/agent/responses?since=${ZERO}&wait=3600`, /wait: must be a whole number of seconds from 0 to 55/],
+    ['a negative wait', `/v1/agent/responses?since=${ZERO}&wait=-1`, /wait/],
+    ['wait given twice', `/v1/agent/responses?since=${ZERO}&wait=1&wait=2`, /wait/],
     ['a cursor that is not base64url', '/v1/agent/responses?since=%3Cscript%3E', /since is not a cursor this server issued/],
     ['a cursor that decodes to something else', `/v1/agent/responses?since=${Buffer.from('hello').toString('base64url')}`, /since is not a cursor/],
-    ['a cursor from the future', `/v1/agent/responses?since=${Buffer.from('999999999999999#').toString('base64url')}`, /from the future/],
+    ['a cursor from the future', `/v1/agent/responses?since=${Buffer.from('000000000000000#\n999999999999999#').toString('base64url')}`, /from the future/],
+    ['a cursor whose keys are out of order', `/v1/agent/responses?since=${Buffer.from('000000000000009#\n000000000000001#').toString('base64url')}`, /since is not a cursor/],
     ['an unknown parameter', '/v1/agent/responses?limit=5', /Unrecognized key/],
   ];
   test.each(queries)('GET responses with %s is 400', async (_name, url, message) => {
