@@ -59,6 +59,20 @@ describe('AgentReads', () => {
     expect((await t.reads.active('shop')).responses).toHaveLength(0);
   });
 
+  test('the same active read object comes back until a response expires or the application changes', async () => {
+    const t = setup();
+    await t.store.write([banResponse('shop', '203.0.113.1', { nowMs: T0, seconds: 10 }), banResponse('shop', '203.0.113.2', { nowMs: T0, seconds: 60 })]);
+    const first = await t.reads.active('shop');
+    t.advance(5000);
+    expect(await t.reads.active('shop')).toBe(first);
+    t.advance(5000);
+    const afterExpiry = await t.reads.active('shop');
+    expect(afterExpiry).not.toBe(first);
+    expect(ips(afterExpiry.responses)).toEqual(['203.0.113.2']);
+    await t.write('203.0.113.3');
+    expect(ips((await t.reads.active('shop')).responses)).toEqual(['203.0.113.2', '203.0.113.3']);
+  });
+
   test('changes since a cursor: new ones are news; once settled, the cursor moves past them and they stop coming', async () => {
     const t = setup();
     const { cursor } = await t.reads.active('shop');

@@ -61,6 +61,7 @@ export class AgentReads {
   readonly #tailMs: number;
   readonly #tailLimit: number;
   readonly #pageSize: number;
+  readonly #activeReads = new WeakMap<CachedActive, { read: ActiveRead; validUntilMs: number }>();
 
   constructor(
     private readonly reader: ResponseReader,
@@ -74,16 +75,30 @@ export class AgentReads {
     this.#pageSize = options.pageSize ?? 500;
   }
 
+  /**
+   * The active responses. The same ActiveRead object comes back while the cached read and the set of
+   * unexpired responses are unchanged, so callers can keep what they derive from it (a serialized
+   * body, an ETag) by identity.
+   */
   async active(appId: string): Promise<ActiveRead> {
     const cached = await this.cache.read<CachedActive>(appId, 'active', async () => {
       const loadedAtMs = this.#clock();
       return { loadedAtMs, responses: await this.reader.active(appId, loadedAtMs) };
     });
     const now = this.#clock();
-    const responses = cached.responses.filter((r) => Date.parse(r.expiresAt) > now);
+    const known = this.#activeReads.get(cached);
+    if (known !== undefined && now < known.validUntilMs) return known.read;
+    let validUntilMs = Infinity;
+    const responses = cached.responses.filter((r) => {
+      const expiresAtMs = Date.parse(r.expiresAt);
+      if (expiresAtMs > now && expiresAtMs < validUntilMs) validUntilMs = expiresAtMs;
+      return expiresAtMs > now;
+    });
     let seen = changeKeyOf(cached.loadedAtMs, '');
     for (const r of cached.responses) if (r.changeKey > seen) seen = r.changeKey;
-    return { responses, cursor: { safe: changeKeyOf(cached.loadedAtMs - this.settleMs, ''), seen } };
+    const read = { responses, cursor: { safe: changeKeyOf(cached.loadedAtMs - this.settleMs, ''), seen } };
+    this.#activeReads.set(cached, { read, validUntilMs });
+    return read;
   }
 
   async changesSince(appId: string, cursor: AgentCursor): Promise<ChangesRead> {

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChangeFeed } from '../cache/change-feed';
 import { formatIssues } from '../events/schema';
-import type { AgentReads, ChangesRead } from './agent-reads';
+import type { ActiveRead, AgentReads, ChangesRead } from './agent-reads';
 import { agentView } from './agent-view';
 import { decodeAgentCursor, encodeAgentCursor, type AgentCursor } from './cursor';
 import type { AuthHook } from './auth';
@@ -43,6 +43,7 @@ function querySchema(maxWait: number) {
 export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   const Query = querySchema(deps.limits.waitSeconds);
   const { reads, clock } = deps;
+  const bodies = new WeakMap<ActiveRead, string>();
 
   app.get('/v1/agent/responses', { onRequest: deps.authenticate }, async (request, reply) => {
     const query = Query.safeParse(request.query);
@@ -52,9 +53,15 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
     reply.header('cache-control', 'no-store');
 
     if (since === undefined) {
+      // Agents fetch this often and it rarely changes: the body is serialized once per ActiveRead.
       const active = await reads.active(appId);
-      const now = clock();
-      return { responses: active.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(active.cursor), more: false };
+      let body = bodies.get(active);
+      if (body === undefined) {
+        const now = clock();
+        body = JSON.stringify({ responses: active.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(active.cursor), more: false });
+        bodies.set(active, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     }
     const cursor = decodeAgentCursor(since, clock(), 60_000);
     const abort = new AbortController();

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { StoredResponse } from '../core/ports';
-import type { AgentReads } from './agent-reads';
+import type { ActiveRead, AgentReads } from './agent-reads';
 import { agentView } from './agent-view';
 import { encodeAgentCursor } from './cursor';
 import type { AuthHook } from './auth';
@@ -34,16 +34,25 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 export function registerAgentRules(app: FastifyInstance, deps: RulesRouteDeps): void {
+  // Agents poll this endpoint; while the active set is the same ActiveRead, its ETag and body are too.
+  const representations = new WeakMap<ActiveRead, { etag: string; body?: string }>();
   app.get('/v1/agent/rules', { onRequest: deps.authenticate }, async (request, reply) => {
     const active = await deps.reads.active(request.appId);
-    const etag = rulesEtag(deps.pack, active.responses);
-    reply.header('etag', etag).header('cache-control', 'private, no-cache');
-    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-    const now = deps.clock();
-    return {
-      pack: deps.pack.content,
-      responses: active.responses.map((r) => agentView(r, now)),
-      cursor: encodeAgentCursor(active.cursor),
-    };
+    let representation = representations.get(active);
+    if (representation === undefined) {
+      representation = { etag: rulesEtag(deps.pack, active.responses) };
+      representations.set(active, representation);
+    }
+    reply.header('etag', representation.etag).header('cache-control', 'private, no-cache');
+    if (etagMatches(request.headers['if-none-match'], representation.etag)) return reply.code(304).send();
+    if (representation.body === undefined) {
+      const now = deps.clock();
+      representation.body = JSON.stringify({
+        pack: deps.pack.content,
+        responses: active.responses.map((r) => agentView(r, now)),
+        cursor: encodeAgentCursor(active.cursor),
+      });
+    }
+    return reply.type('application/json; charset=utf-8').send(representation.body);
   });
 }

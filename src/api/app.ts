@@ -4,7 +4,7 @@
  * with inject() against real or in-memory parts, and the composition root chooses Redis or not.
  */
 import { randomUUID } from 'node:crypto';
-import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
 import { ResponseChangeNotifier } from '../cache/notifying-sink';
@@ -54,7 +54,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const closing = new AbortController();
   const app: FastifyInstance = fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // One line per request is written by the onResponse hook below, with the fields we want.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes,
     return503OnClosing: true,
     // An id from a proxy in front is kept if it is sane, so one request can be followed across logs.

@@ -5,13 +5,26 @@
  *   <prefix>app:{<appId>}:gen    a counter that every invalidation increments
  * A reader that misses notes the generation, loads from the store, and stores the result only if
  * the generation has not moved meanwhile (one Lua script), so a read that raced with a write is
- * never cached. One round trip on a hit; concurrent misses in one process share one load.
+ * never cached. Concurrent misses in one process share one load.
+ *
+ * Each process also keeps what it last read, tagged with its generation: a hit then costs one small
+ * round trip that only compares generations, instead of moving and parsing the whole value (tens of
+ * kilobytes for an application with many responses). Such a local copy lives at most ttlMs, so a
+ * change whose invalidation was lost is seen within twice the TTL.
  * If Redis fails, reads go to the store directly: the cache is never a reason to fail a request.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../core/ports';
 import { DEFAULT_CACHE_TTL_MS, type ResponseCache } from './response-cache';
 
+/** KEYS: gen, reads. ARGV: the generation of the local copy ('-' for none), field. → {gen} or {gen, value|false} */
+const READ = `
+local gen = redis.call('GET', KEYS[1]) or ''
+if gen == ARGV[1] then return {gen} end
+return {gen, redis.call('HGET', KEYS[2], ARGV[2])}`;
+
+/** KEYS: gen, reads. ARGV: generation read before loading, field, value, ttl ms. */
 const STORE_IF_CURRENT = `
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[1] then return 0 end
@@ -19,24 +32,32 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
-/** Parsed values kept per key while Redis returns the same text, so a hit parses nothing. */
-const PARSED_MAX = 2048;
+const NO_LOCAL_COPY = '-';
+const LOCAL_MAX = 4096;
 
 export interface RedisCacheOptions {
   /** Key prefix, e.g. `riposte:`; tests use their own. */
   prefix?: string;
   ttlMs?: number;
   logger?: Logger;
+  clock?: () => number;
   /** Counts hits, misses and Redis failures (the metrics module plugs in here). */
   onOutcome?: (outcome: 'hit' | 'miss' | 'error') => void;
+}
+
+interface LocalCopy {
+  generation: string;
+  value: unknown;
+  expiresAtMs: number;
 }
 
 export class RedisResponseCache implements ResponseCache {
   readonly #prefix: string;
   readonly #ttlMs: number;
   readonly #logger: Logger;
+  readonly #clock: () => number;
   readonly #onOutcome: (outcome: 'hit' | 'miss' | 'error') => void;
-  readonly #parsed = new Map<string, { raw: string; value: unknown }>();
+  readonly #local = new Map<string, LocalCopy>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
   #lastErrorLogMs = 0;
 
@@ -47,33 +68,41 @@ export class RedisResponseCache implements ResponseCache {
     this.#prefix = options.prefix ?? 'riposte:';
     this.#ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? Date.now;
     this.#onOutcome = options.onOutcome ?? (() => undefined);
   }
 
   async read<T>(appId: string, field: string, load: () => Promise<T>): Promise<T> {
     const readsKey = this.readsKey(appId);
     const genKey = this.genKey(appId);
-    let raw: string | null;
-    let generation: string;
+    const localKey = `${readsKey}\n${field}`;
+    const local = this.#local.get(localKey);
+    const now = this.#clock();
+    const known = local !== undefined && local.expiresAtMs > now ? local.generation : NO_LOCAL_COPY;
+    let reply: [string, string | null] | [string];
     try {
-      const replies = await this.redis.pipeline().hget(readsKey, field).get(genKey).exec();
-      const [hget, get] = replies ?? [];
-      if (hget?.[0] != null || get?.[0] != null) throw hget?.[0] ?? get?.[0];
-      raw = hget?.[1] as string | null;
-      generation = (get?.[1] as string | null) ?? '';
+      reply = (await this.#script(READ, [genKey, readsKey], [known, field])) as typeof reply;
     } catch (error) {
       this.#failed(error);
       return load();
     }
-    if (raw !== null) {
+    const generation = reply[0];
+    if (reply.length === 1) {
       this.#onOutcome('hit');
-      return this.#parse(`${readsKey}\n${field}`, raw) as T;
+      return (local as LocalCopy).value as T;
+    }
+    const raw = reply[1];
+    if (typeof raw === 'string') {
+      this.#onOutcome('hit');
+      const value: unknown = JSON.parse(raw);
+      this.#remember(localKey, { generation, value, expiresAtMs: now + this.#ttlMs });
+      return value as T;
     }
     this.#onOutcome('miss');
-    const flightKey = `${readsKey}\n${field}\n${generation}`;
+    const flightKey = `${localKey}\n${generation}`;
     let pending = this.#inFlight.get(flightKey) as Promise<T> | undefined;
     if (pending === undefined) {
-      pending = this.#loadAndStore(genKey, readsKey, field, generation, load).finally(() => this.#inFlight.delete(flightKey));
+      pending = this.#loadAndStore(genKey, readsKey, localKey, field, generation, load).finally(() => this.#inFlight.delete(flightKey));
       this.#inFlight.set(flightKey, pending);
     }
     return pending;
@@ -96,31 +125,32 @@ export class RedisResponseCache implements ResponseCache {
     return `${this.#prefix}app:{${appId}}:gen`;
   }
 
-  async #loadAndStore<T>(genKey: string, readsKey: string, field: string, generation: string, load: () => Promise<T>): Promise<T> {
+  async #loadAndStore<T>(genKey: string, readsKey: string, localKey: string, field: string, generation: string, load: () => Promise<T>): Promise<T> {
     const value = await load();
-    const raw = JSON.stringify(value);
     try {
-      await this.redis.eval(STORE_IF_CURRENT, 2, genKey, readsKey, generation, field, raw, String(this.#ttlMs));
-      this.#parsed.delete(`${readsKey}\n${field}`);
-      this.#remember(`${readsKey}\n${field}`, raw, value);
+      const stored = await this.#script(STORE_IF_CURRENT, [genKey, readsKey], [generation, field, JSON.stringify(value), String(this.#ttlMs)]);
+      if (stored === 1) this.#remember(localKey, { generation, value, expiresAtMs: this.#clock() + this.#ttlMs });
     } catch (error) {
       this.#failed(error);
     }
     return value;
   }
 
-  #parse(key: string, raw: string): unknown {
-    const known = this.#parsed.get(key);
-    if (known !== undefined && known.raw === raw) return known.value;
-    const value: unknown = JSON.parse(raw);
-    this.#remember(key, raw, value);
-    return value;
+  /** EVALSHA, falling back to EVAL the first time Redis has not seen the script. */
+  async #script(script: string, keys: string[], args: string[]): Promise<unknown> {
+    const sha = shaOf(script);
+    try {
+      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(script, keys.length, ...keys, ...args);
+    }
   }
 
-  #remember(key: string, raw: string, value: unknown): void {
-    this.#parsed.delete(key);
-    this.#parsed.set(key, { raw, value });
-    if (this.#parsed.size > PARSED_MAX) this.#parsed.delete(this.#parsed.keys().next().value as string);
+  #remember(key: string, copy: LocalCopy): void {
+    this.#local.delete(key);
+    this.#local.set(key, copy);
+    if (this.#local.size > LOCAL_MAX) this.#local.delete(this.#local.keys().next().value as string);
   }
 
   #failed(error: unknown): void {
@@ -131,4 +161,14 @@ export class RedisResponseCache implements ResponseCache {
     this.#lastErrorLogMs = now;
     this.#logger.warn({ err: error }, 'response cache unavailable; reading the responses store directly');
   }
+}
+
+const shas = new Map<string, string>();
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }
