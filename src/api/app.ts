@@ -4,6 +4,7 @@
  * with inject() against real or in-memory parts, and the composition root chooses Redis or not.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
@@ -52,6 +53,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const clock = deps.clock ?? Date.now;
   const metrics = createApiMetrics(deps.metrics ?? new Registry());
   const closing = new AbortController();
+  // Every held long-poll listens for the server closing: thousands of listeners are expected, not a leak.
+  setMaxListeners(0, closing.signal);
   const app: FastifyInstance = fastify({
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, with the fields we want.

@@ -7,14 +7,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { buildApi } from '../../src/api/app';
 import { KinesisEventPublisher } from '../../src/api/event-publisher';
-import { NotifyingResponseSink, ResponseChangeNotifier } from '../../src/cache/notifying-sink';
-import { connectApiRedis } from '../../src/cache/redis';
-import { RedisChangeFeed } from '../../src/cache/redis-change-feed';
-import { RedisResponseCache } from '../../src/cache/redis-response-cache';
+import { createApiMetrics } from '../../src/api/http-metrics';
+import { NotifyingResponseSink } from '../../src/cache/notifying-sink';
+import { openResponseChanges } from '../../src/cache/open';
+import type { ResponseCache } from '../../src/cache/response-cache';
 import { DynamoRegistryStore } from '../../src/registry/dynamo-store';
 import { RegistryWatcher } from '../../src/registry/watcher';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
@@ -37,21 +36,17 @@ export interface ApiStack {
   /** The engine's sink as the lead wires it: the store, then invalidate and wake. */
   sink: NotifyingResponseSink;
   watcher: RegistryWatcher;
-  cache: RedisResponseCache;
+  cache: ResponseCache;
   metrics: Registry;
   close(): Promise<void>;
 }
 
 export async function startApiStack(o: StackOptions): Promise<ApiStack> {
-  const redis: Redis = await connectApiRedis(TEST_REDIS_URL);
   const metrics = new Registry();
   const watcher = new RegistryWatcher(new DynamoRegistryStore(o.dynamo, o.appsTable), { refreshMs: o.refreshMs ?? 100 });
   await watcher.start();
   const store = new DynamoResponseStore(o.dynamo, o.responsesTable);
-  const cache = new RedisResponseCache(redis, { prefix: o.redisPrefix });
-  const feed = new RedisChangeFeed(redis, { prefix: o.redisPrefix });
-  await feed.start();
-  const notifier = new ResponseChangeNotifier(cache, feed);
+  const { cache, feed, notifier, close } = await openResponseChanges(TEST_REDIS_URL, { prefix: o.redisPrefix, cacheReads: createApiMetrics(metrics).cacheReads });
   const app = buildApi({
     registry: watcher,
     publisher: new KinesisEventPublisher(o.kinesis, o.streamName),
@@ -73,8 +68,7 @@ export async function startApiStack(o: StackOptions): Promise<ApiStack> {
     close: async () => {
       watcher.stop();
       await app.close();
-      await feed.close();
-      await redis.quit();
+      await close();
     },
   };
 }

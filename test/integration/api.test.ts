@@ -117,6 +117,9 @@ test('reads are cached in Redis across instances and dropped when a response of 
   await two.sink.write([makeResponse({ appId: 'shop', ip: '203.0.113.21', createdAtMs: Date.now() })]);
   expect(targets(await agentGet(one, 'shop', '/v1/agent/responses'))).toContain('203.0.113.21');
   expect(queries).toBe(afterMiss + 1);
+  const metrics = await one.metrics.metrics();
+  expect(metrics).toMatch(/riposte_agent_cache_reads_total\{outcome="hit"\} [1-9]/);
+  expect(metrics).toMatch(/riposte_agent_cache_reads_total\{outcome="miss"\} [1-9]/);
 });
 
 test('a revoked response disappears from the next fetch on every instance and comes through the feed as revoked', async () => {
