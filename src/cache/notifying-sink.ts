@@ -11,6 +11,7 @@
  */
 import { silentLogger, type Logger, type ResponseSink } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
+import type { PutOutcome, SettledWriter } from '../sinks/dynamodb/responses-store';
 import type { ChangeFeed } from './change-feed';
 import type { ResponseCache } from './response-cache';
 
@@ -46,5 +47,23 @@ export class NotifyingResponseSink implements ResponseSink {
   async write(responses: readonly SecurityResponse[]): Promise<void> {
     await this.inner.write(responses);
     await this.notifier.changed(responses.map((r) => r.appId));
+  }
+}
+
+/**
+ * Notifies for the responses that landed in this call (`written`); not for those already there (a
+ * replay changes nothing an agent could see) nor for those that failed (they notify when the
+ * digester lands them).
+ */
+export class NotifyingSettledWriter implements SettledWriter {
+  constructor(
+    private readonly inner: SettledWriter,
+    private readonly notifier: ResponseChangeNotifier,
+  ) {}
+
+  async writeSettled(responses: readonly SecurityResponse[]): Promise<PutOutcome[]> {
+    const outcomes = await this.inner.writeSettled(responses);
+    await this.notifier.changed(outcomes.filter((o) => o.status === 'written').map((o) => o.response.appId));
+    return outcomes;
   }
 }

@@ -13,7 +13,10 @@ import { ADMIN_TOKEN, bearer } from '../helpers/api-harness';
 import { startApiStack, type ApiStack } from '../helpers/api-stack';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { createStream, readStream, startKinesalite, type Emulator } from '../helpers/kinesalite';
-import { connectRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { faultyDynamoClient, type FaultPlan } from '../helpers/dynamo-faults';
+import { Digester } from '../../src/retry/digester';
+import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import { makeResponse } from '../helpers/responses';
 import { loginFailure, times } from '../../src/testing/factories';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -181,7 +184,7 @@ test('a new application and a rotated token reach a running server within 5 seco
     dynamo: dynamoClient,
     kinesis: kinesis.client,
     appsTable: 'apps',
-    responsesTable: (one.store as unknown as { tableName: string }).tableName,
+    responsesTable: one.store.tableName,
     streamName: STREAM,
     redisPrefix: prefix,
     refreshMs: 2000,
@@ -203,5 +206,46 @@ test('a new application and a rotated token reach a running server within 5 seco
     expect(await statusOf(rotated.token)).toBe(200);
   } finally {
     await stack.close();
+  }
+});
+
+test('a response whose write was throttled wakes the long-poll when the digester lands it', async () => {
+  const plan: FaultPlan = { throttle: 1, lostReply: 0 };
+  const faulty = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 1 });
+  const queuePrefix = uniquePrefix('api-retry');
+  const queue = new RedisRetryQueue(TEST_REDIS_URL, { prefix: queuePrefix });
+  const writerSide = await startApiStack({
+    dynamo: dynamoClient,
+    store: faulty.client,
+    kinesis: kinesis.client,
+    appsTable: 'apps',
+    responsesTable: one.store.tableName,
+    streamName: STREAM,
+    redisPrefix: prefix,
+    retryQueue: queue,
+  });
+  const digester = new Digester(queue, writerSide.writer, { baseDelayMs: 20, idleMs: 20 });
+  try {
+    const { cursor } = await agentGet(one, 'blog', '/v1/agent/responses');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const waiting = one.app.inject({ method: 'GET', url: `/v1/agent/responses?since=${cursor}&wait=20`, headers: bearer(tokens.blog as string) });
+    const ban = makeResponse({ appId: 'blog', ip: '198.51.100.200', createdAtMs: Date.now() });
+    await writerSide.sink.write([ban]); // throttled: queued, and nobody is woken for what is not in the table
+    expect(faulty.counters.throttled).toBeGreaterThan(0);
+    expect(await one.store.get('blog', ban.id)).toBeUndefined();
+    plan.throttle = 0;
+    const started = Date.now();
+    digester.start();
+    const page = (await waiting).json() as Page;
+    expect(page.responses.map((r) => r.id)).toContain(ban.id);
+    expect(Date.now() - started).toBeLessThan(2000);
+  } finally {
+    await digester.stop();
+    await queue.close();
+    await writerSide.close();
+    const redis = connectRedis();
+    await deletePrefix(redis, queuePrefix);
+    await redis.quit();
+    faulty.client.destroy();
   }
 });
