@@ -116,6 +116,15 @@ describe('riposte apps', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('settings that do not validate are refused naming the file and the key', async () => {
+    const settings = join(dir, 'wrong.yaml');
+    await writeFile(settings, 'detectors:\n  login-brute-force: { threshold: ten }\n');
+    const run = await riposte('add', 'shop', '--settings', settings);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(settings);
+    expect(run.stderr).toMatch(/apps\.shop\.detectors\.login-brute-force\.threshold/);
+  });
+
   test('invalid settings are refused with the line of the problem', async () => {
     const settings = join(dir, 'bad.yaml');
     await writeFile(settings, 'detectors:\n  scanner: { enabled: maybe, }\n  - broken\n');

@@ -123,7 +123,10 @@ export function appsCommand(cli: CliContext, open: OpenRegistry = fromEnvironmen
 
 async function readChanges(opts: ChangeOptions): Promise<AppChanges> {
   const changes: AppChanges = {};
-  if (opts.settings !== undefined) changes.settings = await readYaml(opts.settings);
+  if (opts.settings !== undefined) {
+    changes.settings = await readYaml(opts.settings);
+    changes.source = opts.settings;
+  }
   if (opts.playbook !== undefined) {
     const playbooks: PlaybookSource[] = [];
     for (const file of opts.playbook) playbooks.push({ name: basename(file, extname(file)), yaml: await readText(file) });

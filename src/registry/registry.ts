@@ -14,6 +14,8 @@ export interface AppChanges {
   settings?: unknown;
   /** Replaces the application's playbooks. */
   playbooks?: readonly PlaybookSource[];
+  /** Where the settings come from (a file), named in errors. */
+  source?: string;
 }
 
 export interface RegistryOptions {
@@ -47,7 +49,7 @@ export class AppRegistry {
       updatedAt: now,
       revision: 1,
       tokens: [{ hash: hashToken(token), createdAt: now }],
-      settings: this.checkSettings(appId, changes.settings ?? {}),
+      settings: this.checkSettings(appId, changes.settings ?? {}, changes.source),
       playbooks: this.checkPlaybooks(appId, changes.playbooks ?? []),
     };
     await this.store.create(record);
@@ -69,7 +71,7 @@ export class AppRegistry {
   }
 
   async configure(appId: string, changes: AppChanges): Promise<AppRecord> {
-    const settings = changes.settings === undefined ? undefined : this.checkSettings(appId, changes.settings);
+    const settings = changes.settings === undefined ? undefined : this.checkSettings(appId, changes.settings, changes.source);
     const playbooks = changes.playbooks === undefined ? undefined : this.checkPlaybooks(appId, changes.playbooks);
     return this.update(appId, (current) => ({ ...current, settings: settings ?? current.settings, playbooks: playbooks ?? current.playbooks }));
   }
@@ -103,12 +105,13 @@ export class AppRegistry {
     }
   }
 
-  private checkSettings(appId: string, settings: unknown): Record<string, unknown> {
+  private checkSettings(appId: string, settings: unknown, source?: string): Record<string, unknown> {
+    const where = source === undefined ? `settings of ${appId}` : `${source} (settings of ${appId})`;
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
-      throw new RegistryError('invalid_settings', `settings of ${appId} must be an object (detectors, allowlist, repeatOffenders)`);
+      throw new RegistryError('invalid_settings', `${where} must be an object (detectors, allowlist, repeatOffenders)`);
     }
     try {
-      const parsed = parseSettings({ apps: { [appId]: settings } }, this.definitions, `settings of ${appId}`);
+      const parsed = parseSettings({ apps: { [appId]: settings } }, this.definitions, where);
       // Resolving runs every detector's own checks, so settings the engine would refuse are refused here.
       new StaticAppConfigSource(this.definitions, parsed);
       // Kept as written, not with the defaults the schema filled in: a later default applies to it.
