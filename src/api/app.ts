@@ -133,7 +133,7 @@ function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined
       return apiError('invalid_json', 'the body is shorter or longer than its Content-Length');
     default:
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-        return new ApiError('invalid_query', error.message);
+        return apiError('bad_request', error.message);
       }
       return undefined;
   }

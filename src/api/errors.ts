@@ -21,6 +21,7 @@ export const API_ERRORS = {
     status: 400,
     message: (detail: string) => `since is not a cursor this server issued (${detail}); fetch without since to start over`,
   },
+  bad_request: { status: 400, message: (detail: string) => `bad request: ${detail}` },
   unknown_app: { status: 404, message: (appId: string) => `application ${appId} does not exist` },
   unknown_response: { status: 404, message: (appId: string, id: string) => `application ${appId} has no response ${id}` },
   not_found: { status: 404, message: (method: string, url: string) => `no endpoint ${method} ${url}` },
@@ -28,7 +29,6 @@ export const API_ERRORS = {
     status: 503,
     message: (failed: number) => `${failed} events could not be written to the stream after retries; send the batch again (events with an id are counted once)`,
   },
-  registry_unavailable: { status: 503, message: () => 'the application registry has not been loaded yet; retry shortly' },
   internal: { status: 500, message: () => 'internal error; the request id identifies it in the server log' },
 } as const;
 
