@@ -25,6 +25,11 @@ export interface DigesterOptions {
   idleMs?: number;
   logger?: Logger;
   random?: () => number;
+  /**
+   * Called after each round with the responses now in the table (landed, or found there), e.g. to
+   * drop the agent API's cached reads and wake waiting agents. A failure is logged, not retried.
+   */
+  onLanded?: (responses: readonly SecurityResponse[]) => Promise<void>;
 }
 
 export class DigesterStats {
@@ -51,6 +56,7 @@ export class Digester {
   private readonly idleMs: number;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly onLanded: ((responses: readonly SecurityResponse[]) => Promise<void>) | undefined;
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
 
@@ -65,6 +71,7 @@ export class Digester {
     this.idleMs = options.idleMs ?? 1000;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.onLanded = options.onLanded;
   }
 
   /** Starts draining in the background until `stop()`. */
@@ -117,6 +124,14 @@ export class Digester {
         return this.settle(() => this.queue.ack(delivery));
       }),
     );
+    const landed = outcomes.filter((o) => o.status !== 'failed').map((o) => o.response);
+    if (landed.length > 0 && this.onLanded !== undefined) {
+      try {
+        await this.onLanded(landed);
+      } catch (error) {
+        this.logger.warn({ err: error, count: landed.length }, 'onLanded hook failed after the responses were written');
+      }
+    }
     return deliveries.length;
   }
 

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { type Logger, silentLogger } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import { encodeResponse, type RetryDelivery, type RetryQueue } from './retry-queue';
 
@@ -24,6 +25,8 @@ export interface RedisRetryQueueOptions {
   prefix?: string;
   /** How long a received entry stays hidden before another digester may take it (ms). */
   visibilityTimeoutMs?: number;
+  /** Where connection errors of a connection the queue opened itself are reported. */
+  logger?: Logger;
 }
 
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -91,7 +94,14 @@ export class RedisRetryQueue implements RetryQueue {
   /** `redis` is a connection the caller owns, or a URL for one the queue opens and closes. */
   constructor(redis: Redis | string, options: RedisRetryQueueOptions = {}) {
     this.owned = typeof redis === 'string';
-    this.redis = typeof redis === 'string' ? new Redis(redis, { lazyConnect: false }) : redis;
+    if (typeof redis === 'string') {
+      const logger = options.logger ?? silentLogger;
+      this.redis = new Redis(redis);
+      // ioredis reconnects by itself; without a listener it would print each error to the console.
+      this.redis.on('error', (error: Error) => logger.warn({ err: error }, 'retry queue Redis connection error'));
+    } else {
+      this.redis = redis;
+    }
     const tag = `{${options.prefix ?? 'riposte:retry'}}`;
     this.keys = { due: `${tag}:due`, body: `${tag}:body`, receives: `${tag}:receives` };
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 60_000;
@@ -120,7 +130,10 @@ export class RedisRetryQueue implements RetryQueue {
 
   async ack(delivery: RetryDelivery): Promise<void> {
     const { member } = parseHandle(delivery.handle);
-    await this.redis.multi().zrem(this.keys.due, member).hdel(this.keys.body, member).hdel(this.keys.receives, member).exec();
+    const replies = await this.redis.multi().zrem(this.keys.due, member).hdel(this.keys.body, member).hdel(this.keys.receives, member).exec();
+    // MULTI reports a failed command in its replies rather than by rejecting.
+    const failed = replies === null ? new Error('the transaction was discarded') : replies.find(([error]) => error !== null)?.[0];
+    if (failed) throw new Error(`acknowledging retry queue entry ${JSON.stringify(member)} failed: ${failed.message}`, { cause: failed });
   }
 
   async retryLater(delivery: RetryDelivery, delayMs: number): Promise<void> {

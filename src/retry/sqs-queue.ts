@@ -26,6 +26,8 @@ export interface SqsRetryQueueOptions {
   visibilityTimeoutSeconds?: number;
   /** Long-poll wait of ReceiveMessage (s, 0–20). */
   waitTimeSeconds?: number;
+  /** Destroy the client on `close()` (when the queue was given a client of its own). */
+  ownsClient?: boolean;
 }
 
 /** SQS caps a visibility timeout at 12 hours. */
@@ -35,6 +37,7 @@ export class SqsRetryQueue implements RetryQueue {
   readonly kind = 'sqs';
   private readonly visibilityTimeoutSeconds: number;
   private readonly waitTimeSeconds: number;
+  private readonly ownsClient: boolean;
 
   constructor(
     private readonly client: SQSClient,
@@ -43,6 +46,7 @@ export class SqsRetryQueue implements RetryQueue {
   ) {
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 60;
     this.waitTimeSeconds = options.waitTimeSeconds ?? 10;
+    this.ownsClient = options.ownsClient ?? false;
     if (!Number.isInteger(this.visibilityTimeoutSeconds) || this.visibilityTimeoutSeconds < 0 || this.visibilityTimeoutSeconds > MAX_VISIBILITY_SECONDS) {
       throw new Error(`visibilityTimeoutSeconds: ${this.visibilityTimeoutSeconds} is not allowed; SQS accepts whole seconds from 0 to ${MAX_VISIBILITY_SECONDS}`);
     }
@@ -99,5 +103,7 @@ export class SqsRetryQueue implements RetryQueue {
     );
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
 }

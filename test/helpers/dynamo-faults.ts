@@ -38,8 +38,12 @@ export interface FaultyClientOptions {
   endpoint: string;
   /** Attempts per request including the first (the SDK's default is 3). */
   maxAttempts?: number;
-  /** Pause before each SDK retry (ms); small so tests run fast. */
+  /**
+   * Pause before each SDK retry (ms); small so tests run fast. Undefined with `sdkBackoff`: the
+   * SDK's standard strategy (exponential backoff with jitter, 500 ms base for throttling, retry quota).
+   */
   retryDelayMs?: number;
+  sdkBackoff?: boolean;
   random?: () => number;
 }
 
@@ -49,7 +53,9 @@ export function faultyDynamoClient(plan: FaultPlan, options: FaultyClientOptions
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 15000 }),
-    retryStrategy: new ConfiguredRetryStrategy(options.maxAttempts ?? 2, options.retryDelayMs ?? 5),
+    ...(options.sdkBackoff === true
+      ? { maxAttempts: options.maxAttempts ?? 3 }
+      : { retryStrategy: new ConfiguredRetryStrategy(options.maxAttempts ?? 2, options.retryDelayMs ?? 5) }),
   });
   const counters = new FaultCounters();
   const random = options.random ?? Math.random;

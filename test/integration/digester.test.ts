@@ -85,10 +85,12 @@ describe('one round', () => {
     const [landed, existed, failed] = manyResponses(3);
     const store = scripted({ [existed!.id]: 'exists', [failed!.id]: 'failed' });
     await queue.enqueue([landed!, existed!, failed!]);
-    const digester = new Digester(queue, store, { baseDelayMs: 60 });
+    const told: string[] = [];
+    const digester = new Digester(queue, store, { baseDelayMs: 60, onLanded: async (rs) => void told.push(...rs.map((r) => r.id)) });
 
     expect(await digester.runOnce()).toBe(3);
     expect(digester.stats).toMatchObject({ received: 3, landed: 1, existed: 1, retried: 1 });
+    expect(told.sort()).toEqual([landed!.id, existed!.id].sort()); // what is in the table now, for the agent API's cache
     expect(await queue.depth()).toBe(1);
     expect(await queue.receive(10)).toEqual([]); // delayed, not visible yet
     await until(async () => (await digester.runOnce()) === 1, 2000, 'the delayed message to come back');
