@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import type { CliContext, CliIo } from './context';
+import { appsCommand } from './apps';
 import { playbooksCommand } from './playbooks';
 import { replayCommand } from './replay';
 
@@ -28,11 +29,15 @@ export function buildProgram(cli: CliContext): Command {
     .exitOverride();
   program.addCommand(replayCommand(cli));
   program.addCommand(playbooksCommand(cli));
-  const configure = (command: Command): void => {
-    command.exitOverride().configureOutput(program.configureOutput());
-    command.commands.forEach(configure);
+  program.addCommand(appsCommand(cli));
+  // Nested commands (`apps add`) were created before this point, so they do not inherit these settings.
+  const inherit = (parent: Command): void => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput(program.configureOutput());
+      inherit(command);
+    }
   };
-  program.commands.forEach(configure);
+  inherit(program);
   return program;
 }
 
