@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import { EnvError } from '../config/env';
 import type { CliContext, CliIo } from './context';
+import { appsCommand } from './apps';
 import { initCommand } from './init';
 import { kclCommand } from './kcl';
 import { playbooksCommand } from './playbooks';
@@ -31,13 +32,17 @@ export function buildProgram(cli: CliContext): Command {
     .exitOverride();
   program.addCommand(replayCommand(cli));
   program.addCommand(playbooksCommand(cli));
+  program.addCommand(appsCommand(cli));
   program.addCommand(kclCommand(cli));
   program.addCommand(initCommand(cli));
-  const configure = (command: Command): void => {
-    command.exitOverride().configureOutput(program.configureOutput());
-    command.commands.forEach(configure);
+  // Nested commands (`apps add`) were created before this point, so they do not inherit these settings.
+  const inherit = (parent: Command): void => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput(program.configureOutput());
+      inherit(command);
+    }
   };
-  program.commands.forEach(configure);
+  inherit(program);
   return program;
 }
 

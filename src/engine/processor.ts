@@ -67,8 +67,6 @@ export class ShardProcessor {
   private readonly apps = new Map<string, AppContext>();
   private readonly latenessMs: number;
   private maxWindowMs = 0;
-  /** Whether some detector has a window kind that relies on the processor's index of event ids. */
-  private needsIdIndex = false;
   private lastSweep = -Infinity;
   private lastEvictionLog = { at: 0, evicted: 0 };
   private responses: SecurityResponse[] = [];
@@ -165,17 +163,22 @@ export class ShardProcessor {
     }
     const subscriptions = ctx.byType[event.type];
     const oldestOnTime = this.watermark.value;
-    // The id is hashed only when a signal wants the event; most events no signal wants.
+    // The id is hashed only when a signal wants the event; most events no signal wants. Count and
+    // distinct windows recognise a repeated report themselves; other kinds ask the index of ids.
     let hash = -1;
+    let indexed = 0; // 0: not asked yet, 1: new id, 2: seen before
     let duplicate = false;
     for (let i = 0; i < subscriptions.length; i++) {
       const { detector, signal } = subscriptions[i] as { detector: CompiledDetector; signal: CompiledSignal };
       if (!signal.match.test(event)) continue;
-      if (hash === -1) {
-        hash = idHash(event.id);
-        if (hash !== 0 && this.needsIdIndex && this.dedup.seen(ctx.seenIds, event.id as string, time)) duplicate = true;
+      if (hash === -1) hash = idHash(event.id);
+      if (!signal.duplicateSafe && hash !== 0) {
+        if (indexed === 0) indexed = this.dedup.seen(ctx.seenIds, event.id as string, time) ? 2 : 1;
+        if (indexed === 2) {
+          duplicate = true;
+          continue;
+        }
       }
-      if (duplicate && !signal.duplicateSafe) continue;
       const key = detector.groupKey(event);
       if (key === undefined) continue;
       const match = signal.observe(key, event, time, oldestOnTime, hash);
@@ -240,7 +243,6 @@ export class ShardProcessor {
   private adopt(appId: string, ctx: AppContext): void {
     this.apps.set(appId, ctx);
     this.maxWindowMs = Math.max(this.maxWindowMs, ctx.maxWindowMs);
-    this.needsIdIndex ||= ctx.detectors.some((d) => d.signals.some((s) => !s.duplicateSafe));
   }
 
   /** Picks up configuration changes between batches; windows of unchanged detectors are kept. */

@@ -1,78 +1,83 @@
 /**
- * kinesalite started in-process on a free port, with Kinesis clients pointed at it, streams created
- * as `riposte init` creates them, and events put as the ingest API puts them (partition key = the
- * application id).
+ * kinesalite started in-process on a free port, for tests and benchmarks: the real Kinesis protocol,
+ * in memory, gone when stopped; and helpers to create a stream and read back everything on it.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import kinesalite from 'kinesalite';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { createKinesisClient, type ClientOverrides } from '../../src/aws/clients';
-import { ensureStream } from '../../src/aws/stream';
+import {
+  CreateStreamCommand,
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../../src/aws/clients';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const LOCAL_REGION = 'us-east-1';
+type ServerFactory = (options: Record<string, unknown>) => Server;
 
-export interface LocalKinesis {
+export interface Emulator {
   endpoint: string;
-  client(overrides?: ClientOverrides): KinesisClient;
-  /** Creates a stream with a fresh name and `shards` shards; returns the name. */
-  stream(shards: number): Promise<string>;
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-let streamCounter = 0;
+const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
-export async function startKinesalite(): Promise<LocalKinesis> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 50, shardLimit: 100 });
+async function listen(server: Server): Promise<Emulator> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clients: KinesisClient[] = [];
-  const client = (overrides: ClientOverrides = {}): KinesisClient => {
-    const c = createKinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...overrides });
-    clients.push(c);
-    return c;
-  };
-  const admin = client();
+  const { port } = server.address() as AddressInfo;
   return {
-    endpoint,
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function startKinesalite(): Promise<Emulator & { client: KinesisClient }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const kinesalite = require('kinesalite') as ServerFactory;
+  const emulator = await listen(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }));
+  const client = createKinesisClient({ endpoint: emulator.endpoint, ...LOCAL });
+  return {
+    ...emulator,
     client,
-    async stream(shards) {
-      const name = `events-${process.pid}-${++streamCounter}`;
-      await ensureStream(admin, name, shards);
-      return name;
-    },
-    async close() {
-      for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    stop: async () => {
+      client.destroy();
+      await emulator.stop();
     },
   };
 }
 
-export interface PutResult {
-  shardId: string;
-  sequenceNumber: string;
-}
-
-/** Puts records in order, 500 per PutRecords call; returns where each one landed. */
-export async function putRecords(client: KinesisClient, streamName: string, entries: readonly PutRecordsRequestEntry[]): Promise<PutResult[]> {
-  const results: PutResult[] = [];
-  for (let i = 0; i < entries.length; i += 500) {
-    const chunk = entries.slice(i, i + 500);
-    const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: chunk }));
-    if ((out.FailedRecordCount ?? 0) > 0) throw new Error(`kinesalite refused ${out.FailedRecordCount} records`);
-    for (const r of out.Records ?? []) results.push({ shardId: r.ShardId as string, sequenceNumber: r.SequenceNumber as string });
+export async function createStream(client: KinesisClient, name: string, shards = 1): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: name }));
+    if (StreamDescription?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return results;
+  throw new Error(`stream ${name} did not become active`);
 }
 
-/** The last sequence number put on each shard. */
-export function lastPerShard(results: readonly PutResult[]): Map<string, string> {
-  const last = new Map<string, string>();
-  for (const r of results) last.set(r.shardId, r.sequenceNumber);
-  return last;
+export interface StreamRecord {
+  shardId: string;
+  partitionKey: string;
+  data: Buffer;
 }
 
-/** Events as the ingest API writes them: JSON, partition key = appId. */
-export function eventEntries(events: readonly { appId: string }[]): PutRecordsRequestEntry[] {
-  return events.map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.appId }));
+/** Every record currently on the stream, shard by shard, oldest first. */
+export async function readStream(client: KinesisClient, name: string): Promise<StreamRecord[]> {
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
+  const records: StreamRecord[] = [];
+  for (const shard of Shards) {
+    const shardId = shard.ShardId as string;
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    while (iterator !== undefined) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of page.Records ?? []) records.push({ shardId, partitionKey: r.PartitionKey as string, data: Buffer.from(r.Data as Uint8Array) });
+      if ((page.Records ?? []).length === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return records;
 }

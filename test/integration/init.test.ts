@@ -4,12 +4,12 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { REPO_ROOT } from '../helpers/kcl-daemon';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startKinesalite, type LocalKinesis } from '../helpers/kinesalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
 
 let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;
 beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
 });
 afterAll(async () => {
   await Promise.all([kinesis.close(), dynamo.close()]);

@@ -4,9 +4,11 @@
  * (test/helpers/kcl-daemon.ts cites their source), writing to DynamoDB (dynalite) through the
  * responses store. The daemon itself (Java, from Maven Central) cannot run here.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appsTable, ensureTable } from '../../src/aws/tables';
+import { DynamoRegistryStore } from '../../src/registry/dynamo-store';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
 import { BASE_TIME } from '../../src/testing/factories';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
@@ -36,8 +38,10 @@ const batchSize = 150;
 
 let dynamo: LocalDynamo;
 let expected: string[];
+const APPS_TABLE = 'kcl-apps';
 beforeAll(async () => {
   dynamo = await startDynalite();
+  await ensureTable(dynamo.client(), appsTable(APPS_TABLE));
   expected = ids(await referenceResponses(events));
 });
 afterEach(() => killChildren());
@@ -54,6 +58,7 @@ function childEnv(table: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     RIPOSTE_RESPONSES_TABLE: table,
+    RIPOSTE_APPS_TABLE: APPS_TABLE,
     RIPOSTE_DEAD_LETTERS: join(mkdtempSync(join(tmpdir(), 'riposte-kcl-')), 'dead-letters.jsonl'),
     NODE_NO_WARNINGS: '1',
     ...extra,
@@ -145,7 +150,7 @@ it('a child killed between batches: the next one, initialized at the checkpoint,
 
 it('when the daemon goes away while a write is being retried, the child exits promptly without checkpointing', async () => {
   const table = await dynamo.responsesTable();
-  const child = spawnChild(childEnv(table, { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' }));
+  const child = spawnChild(childEnv(table, { RIPOSTE_RESPONSES_TABLE: 'no-such-table' }));
   await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
   child.daemon.send(processRecords(records.slice(0, 300)));
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -157,23 +162,53 @@ it('when the daemon goes away while a write is being retried, the child exits pr
   expect(child.stderr()).toContain('retrying, and not checkpointing until it succeeds');
 });
 
-it('runs the playbooks of RIPOSTE_PLAYBOOKS_DIR next to the built-in detectors', async () => {
-  const table = await dynamo.responsesTable();
-  const child = spawnChild(childEnv(table, { RIPOSTE_PLAYBOOKS_DIR: join(REPO_ROOT, 'playbooks') }));
-  const guesses = Array.from({ length: 25 }, (_, i) => ({
+/** Gift-card codes guessed from `ip`: what playbooks/gift-card-enumeration.yaml answers. */
+function guesses(appId: string, ip: string, from: number) {
+  return Array.from({ length: 25 }, (_, i) => ({
     v: 1,
-    ts: new Date(BASE_TIME + i * 5000).toISOString(),
-    appId: 'shop',
+    ts: new Date(BASE_TIME + (from + i * 5) * 1000).toISOString(),
+    appId,
     type: 'custom',
     event: 'gift_card_redeem',
-    actor: { ip: '192.0.2.77' },
+    actor: { ip },
     props: { result: 'invalid', code: `GC-${1000 + i}` },
   }));
+}
+
+async function playOneBatch(env: NodeJS.ProcessEnv, events: readonly object[]): Promise<void> {
+  const child = spawnChild(env);
   await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
-  await child.daemon.perform(processRecords(daemonRecords(guesses)));
+  await child.daemon.perform(processRecords(daemonRecords(events)));
   await child.daemon.perform(leaseLost());
   child.daemon.end();
   expect(await within(5000, 'exit after stdin closed', child.exited)).toBe(0);
-  const written = await new DynamoResponseStore(dynamo.client(), table).changes('shop', null, 100);
-  expect(written.map((r) => [r.detector, r.target.value])).toEqual([['gift-card-enumeration', '192.0.2.77']]);
+}
+
+async function answered(table: string, appId: string): Promise<string[][]> {
+  const written = await new DynamoResponseStore(dynamo.client(), table).changes(appId, null, 100);
+  return written.map((r) => [r.detector, r.target.value]);
+}
+
+it('runs the playbooks of RIPOSTE_PLAYBOOKS_DIR next to the built-in detectors', async () => {
+  const table = await dynamo.responsesTable();
+  await playOneBatch(childEnv(table, { RIPOSTE_PLAYBOOKS_DIR: join(REPO_ROOT, 'playbooks') }), guesses('shop', '192.0.2.77', 0));
+  expect(await answered(table, 'shop')).toEqual([['gift-card-enumeration', '192.0.2.77']]);
+});
+
+it("applies an application's settings and playbooks from the registry (the apps table)", async () => {
+  const [table, appsTableName] = [await dynamo.responsesTable(), `kcl-apps-${Date.now()}`];
+  await ensureTable(dynamo.client(), appsTable(appsTableName));
+  const now = new Date().toISOString();
+  await new DynamoRegistryStore(dynamo.client(), appsTableName).create({
+    appId: 'cards',
+    createdAt: now,
+    updatedAt: now,
+    revision: 0,
+    tokens: [],
+    settings: { allowlist: { ips: ['192.0.2.99'] } },
+    playbooks: [{ name: 'gift-card-enumeration', yaml: readFileSync(join(REPO_ROOT, 'playbooks', 'gift-card-enumeration.yaml'), 'utf8') }],
+  });
+  await playOneBatch(childEnv(table, { RIPOSTE_APPS_TABLE: appsTableName }), [...guesses('cards', '192.0.2.77', 0), ...guesses('cards', '192.0.2.99', 200), ...guesses('other', '192.0.2.77', 400)]);
+  expect(await answered(table, 'cards')).toEqual([['gift-card-enumeration', '192.0.2.77']]);
+  expect(await answered(table, 'other')).toEqual([]);
 });

@@ -9,10 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { appsTable, ensureTable } from '../../src/aws/tables';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { REPO_ROOT } from '../helpers/kcl-daemon';
-import { eventEntries, LOCAL_CREDENTIALS, LOCAL_REGION, putRecords, startKinesalite, type LocalKinesis } from '../helpers/kinesalite';
+import { eventEntries, LOCAL_CREDENTIALS, LOCAL_REGION, putRecords, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
 import { checkpointTable } from '../helpers/local-driver';
 import { ids, referenceResponses } from '../helpers/reference';
 import { scenario } from '../helpers/scenario';
@@ -26,7 +27,7 @@ let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;
 const children = new Set<ChildProcess>();
 beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
 });
 afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -74,6 +75,7 @@ function startConsumer(env: NodeJS.ProcessEnv): Consumer {
 
 it(`killed ${KILLS} times at random points and restarted: the responses of an uninterrupted run, none lost, none doubled`, async () => {
   const [stream, checkpoints, responses] = await Promise.all([kinesis.stream(3), checkpointTable(dynamo.client()), dynamo.responsesTable()]);
+  await ensureTable(dynamo.client(), appsTable('kill-apps'));
   const events = scenario({ apps: APPS, startMs: Date.now() - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 31 });
   const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
   const expected = ids(await referenceResponses(events));
@@ -90,6 +92,7 @@ it(`killed ${KILLS} times at random points and restarted: the responses of an un
     RIPOSTE_STREAM: stream,
     RIPOSTE_CHECKPOINTS_TABLE: checkpoints,
     RIPOSTE_RESPONSES_TABLE: responses,
+    RIPOSTE_APPS_TABLE: 'kill-apps',
     RIPOSTE_DEAD_LETTERS: join(mkdtempSync(join(tmpdir(), 'riposte-kill-')), 'dead-letters.jsonl'),
   };
 

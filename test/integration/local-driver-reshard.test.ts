@@ -5,7 +5,7 @@
  */
 import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { eventEntries, putRecords, startKinesalite, type LocalKinesis, type PutResult } from '../helpers/kinesalite';
+import { eventEntries, putRecords, startLocalKinesis, type LocalKinesis, type PutResult } from '../helpers/local-kinesis';
 import { checkpointTable, testDriver } from '../helpers/local-driver';
 import { scenario } from '../helpers/scenario';
 import { waitFor } from '../helpers/wait';
@@ -14,7 +14,7 @@ import { ensureStream } from '../../src/aws/stream';
 let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;
 beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
 });
 afterAll(async () => {
   await Promise.all([kinesis.close(), dynamo.close()]);

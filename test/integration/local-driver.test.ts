@@ -18,7 +18,7 @@ import {
 import { replay } from '../../src/cli/replay';
 import type { TestEvent } from '../../src/testing/factories';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { eventEntries, lastPerShard, putRecords, startKinesalite, type LocalKinesis, type PutResult } from '../helpers/kinesalite';
+import { eventEntries, lastPerShard, putRecords, startLocalKinesis, type LocalKinesis, type PutResult } from '../helpers/local-kinesis';
 import { aggregatedEntries, corruptAggregated } from '../helpers/kpl';
 import { checkpointTable, testDriver, type TestDriver } from '../helpers/local-driver';
 import { ids, referenceResponses } from '../helpers/reference';
@@ -28,7 +28,7 @@ import { waitFor } from '../helpers/wait';
 let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;
 beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startKinesalite(), startDynalite()]);
+  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
 });
 afterAll(async () => {
   await Promise.all([kinesis.close(), dynamo.close()]);

@@ -3,7 +3,10 @@ import type { Logger } from '../../../src/core/ports';
 import { DedupIndex } from '../../../src/engine/dedup';
 import { ShardProcessor } from '../../../src/engine/processor';
 import { MemoryResponseStore } from '../../../src/sinks/memory-store';
-import { at, BASE_TIME, loginFailure, rawRecord, times, toRecords } from '../../../src/testing/factories';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePlaybook } from '../../../src/playbooks/parse';
+import { at, BASE_TIME, loginFailure, loginSuccess, rawRecord, times, toRecords } from '../../../src/testing/factories';
 import { builtInDetectors } from '../../../detectors';
 import loginBruteForce from '../../../detectors/login-brute-force';
 
@@ -209,5 +212,22 @@ describe('a store that cannot be read', () => {
     (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1];
     await p.processBatch(toRecords([loginFailure({ ip, at: 0 })]));
     expect(calls).toBe(2);
+  });
+});
+
+describe('duplicates in a sequence playbook (a window kind without id hashes)', () => {
+  it('are kept out by the index of ids', async () => {
+    const parsed = parsePlaybook(readFileSync(join(__dirname, '../../../playbooks/successful-brute-force.yaml'), 'utf8'), 'successful-brute-force.yaml');
+    if (!parsed.ok) throw new Error('the example playbook is invalid');
+    const config: AppConfig = { ...resolveAppConfig('apps.app-1', [], {}, {}), detectors: [parsed.playbook.detector] };
+    const failures = times(4, (i) => loginFailure({ ip, login: 'alice', at: i, id: `agent:${i}` }));
+    const success = loginSuccess({ ip, login: 'alice', at: 10, id: 'agent:9' });
+    const p = processor({ config: { forApp: () => config } });
+    // Four failures, each delivered twice, then a success: four, not eight, so no sequence of five.
+    const { responses } = await p.processBatch(toRecords([...failures, ...failures, success]));
+    expect(p.stats.duplicates).toBe(4);
+    expect(responses).toEqual([]);
+    const fifth = await p.processBatch(toRecords([loginFailure({ ip, login: 'alice', at: 5, id: 'agent:5' }), loginSuccess({ ip, login: 'alice', at: 11, id: 'agent:10' })]));
+    expect(fifth.responses.map((r) => r.target)).toEqual([{ type: 'user', value: 'alice' }]);
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * The agent API's reads of the responses store, through the per-application cache.
+ *
+ * Two cached reads per application:
+ * - `active`: the responses in force (expired ones are filtered out when served).
+ * - `tail`: every change of the last `tailMs` (created, revoked), oldest first. A poll with a cursor
+ *   inside the tail is answered from it, so all the agents of an application share one cached read,
+ *   whatever their cursors; a cursor older than the tail reads the store directly.
+ *
+ * Change keys come from the writers' clocks and a write becomes visible a moment after its key was
+ * taken, so a change may appear behind a cursor that has moved past it. Hence the cursor's two keys
+ * (cursor.ts): reads start from `safe`, which only moves to what was read at least `settleMs` before,
+ * and from no later than `settleMs` ago — so the changes of the last `settleMs` are sent again
+ * (agents apply a response by id, so a repeat is harmless) — while only changes after `seen` count as
+ * news that ends a long-poll. A writer whose change shows up more than `settleMs` after its key was
+ * taken (a clock that far off) can be missed.
+ */
+import { changeKeyOf, type ResponseReader, type StoredResponse } from '../core/ports';
+import type { ResponseCache } from '../cache/response-cache';
+import type { AgentCursor } from './cursor';
+
+export interface ReadOptions {
+  clock?: () => number;
+  settleMs?: number;
+  tailMs?: number;
+  /** Most changes kept in the cached tail. */
+  tailLimit?: number;
+  pageSize?: number;
+}
+
+export interface ActiveRead {
+  responses: StoredResponse[];
+  cursor: AgentCursor;
+}
+
+export interface ChangesRead {
+  /** Changes after the cursor, oldest first, including recent repeats (see above). */
+  responses: StoredResponse[];
+  cursor: AgentCursor;
+  /** Another page follows at once. */
+  more: boolean;
+  /** Some change is newer than what the agent has seen (not only repeats). */
+  news: boolean;
+}
+
+interface CachedActive {
+  loadedAtMs: number;
+  responses: StoredResponse[];
+}
+
+interface CachedTail {
+  anchor: string;
+  loadedAtMs: number;
+  items: StoredResponse[];
+  truncated: boolean;
+}
+
+export class AgentReads {
+  readonly settleMs: number;
+  readonly #clock: () => number;
+  readonly #tailMs: number;
+  readonly #tailLimit: number;
+  readonly #pageSize: number;
+  readonly #activeReads = new WeakMap<CachedActive, { read: ActiveRead; validUntilMs: number }>();
+
+  constructor(
+    private readonly reader: ResponseReader,
+    private readonly cache: ResponseCache,
+    options: ReadOptions = {},
+  ) {
+    this.#clock = options.clock ?? Date.now;
+    this.settleMs = options.settleMs ?? 5000;
+    this.#tailMs = options.tailMs ?? 10 * 60_000;
+    this.#tailLimit = options.tailLimit ?? 1000;
+    this.#pageSize = options.pageSize ?? 500;
+  }
+
+  /**
+   * The active responses. The same ActiveRead object comes back while the cached read and the set of
+   * unexpired responses are unchanged, so callers can keep what they derive from it (a serialized
+   * body, an ETag) by identity.
+   */
+  async active(appId: string): Promise<ActiveRead> {
+    const cached = await this.cache.read<CachedActive>(appId, 'active', async () => {
+      const loadedAtMs = this.#clock();
+      return { loadedAtMs, responses: await this.reader.active(appId, loadedAtMs) };
+    });
+    const now = this.#clock();
+    const known = this.#activeReads.get(cached);
+    if (known !== undefined && now < known.validUntilMs) return known.read;
+    let validUntilMs = Infinity;
+    const responses = cached.responses.filter((r) => {
+      const expiresAtMs = Date.parse(r.expiresAt);
+      if (expiresAtMs > now && expiresAtMs < validUntilMs) validUntilMs = expiresAtMs;
+      return expiresAtMs > now;
+    });
+    let seen = changeKeyOf(cached.loadedAtMs, '');
+    for (const r of cached.responses) if (r.changeKey > seen) seen = r.changeKey;
+    const read = { responses, cursor: { safe: changeKeyOf(cached.loadedAtMs - this.settleMs, ''), seen } };
+    this.#activeReads.set(cached, { read, validUntilMs });
+    return read;
+  }
+
+  async changesSince(appId: string, cursor: AgentCursor): Promise<ChangesRead> {
+    const now = this.#clock();
+    const recent = changeKeyOf(now - this.settleMs, '');
+    const from = cursor.safe < recent ? cursor.safe : recent;
+    const tail = await this.cache.read<CachedTail>(appId, 'tail', () => this.#loadTail(appId));
+    let items: StoredResponse[];
+    let readAtMs: number;
+    const fromTail = from >= tail.anchor ? tail.items.filter((r) => r.changeKey > from) : undefined;
+    if (fromTail !== undefined && (!tail.truncated || fromTail.length > this.#pageSize)) {
+      items = fromTail;
+      readAtMs = tail.loadedAtMs;
+    } else {
+      items = await this.reader.changes(appId, from, this.#pageSize + 1);
+      readAtMs = now;
+    }
+    const more = items.length > this.#pageSize;
+    if (more) items = items.slice(0, this.#pageSize);
+    const last = items.at(-1)?.changeKey ?? '';
+    const news = last > cursor.seen;
+    if (more) return { responses: items, cursor: { safe: last, seen: max(cursor.seen, last) }, more, news };
+    const safe = max(cursor.safe, changeKeyOf(readAtMs - this.settleMs, ''));
+    return { responses: items, cursor: { safe, seen: max(cursor.seen, last, changeKeyOf(readAtMs, ''), safe) }, more, news };
+  }
+
+  async #loadTail(appId: string): Promise<CachedTail> {
+    const loadedAtMs = this.#clock();
+    const anchor = changeKeyOf(loadedAtMs - this.#tailMs, '');
+    const items = await this.reader.changes(appId, anchor, this.#tailLimit + 1);
+    const truncated = items.length > this.#tailLimit;
+    return { anchor, loadedAtMs, items: truncated ? items.slice(0, this.#tailLimit) : items, truncated };
+  }
+}
+
+function max(...keys: string[]): string {
+  let m = '';
+  for (const k of keys) if (k > m) m = k;
+  return m;
+}

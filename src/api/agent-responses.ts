@@ -1,0 +1,103 @@
+/**
+ * GET /v1/agent/responses?since=CURSOR&wait=SECONDS: the responses of the token's application.
+ * Without `since`: every active response and a cursor. With `since`: the changes after it (created,
+ * revoked) and the next cursor; with `wait`, held open until there is something or the wait ends.
+ * The cursor lives with the agent, so every replica of an agent gets every change.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ChangeFeed } from '../cache/change-feed';
+import { formatIssues } from '../events/schema';
+import type { ActiveRead, AgentReads, ChangesRead } from './agent-reads';
+import { agentView } from './agent-view';
+import { decodeAgentCursor, encodeAgentCursor, type AgentCursor } from './cursor';
+import type { AuthHook } from './auth';
+import { apiError } from './errors';
+import type { ApiMetrics } from './http-metrics';
+import type { ApiLimits } from './limits';
+import { ChangeWaiter } from './long-poll';
+
+export interface ResponsesRouteDeps {
+  reads: AgentReads;
+  feed: ChangeFeed;
+  limits: ApiLimits;
+  metrics: ApiMetrics;
+  authenticate: AuthHook;
+  clock: () => number;
+  /** Aborted when the server closes, so held requests answer at once instead of at the end of their wait. */
+  closing: AbortSignal;
+}
+
+function querySchema(maxWait: number) {
+  return z.strictObject({
+    since: z.string().min(1).max(400).optional(),
+    wait: z
+      .string()
+      .regex(/^\d{1,4}$/, `must be a whole number of seconds from 0 to ${maxWait}`)
+      .transform(Number)
+      .refine((n) => n <= maxWait, `must be a whole number of seconds from 0 to ${maxWait}`)
+      .optional(),
+  });
+}
+
+export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRouteDeps): void {
+  const Query = querySchema(deps.limits.waitSeconds);
+  const { reads, clock } = deps;
+  const bodies = new WeakMap<ActiveRead, string>();
+
+  app.get('/v1/agent/responses', { onRequest: deps.authenticate }, async (request, reply) => {
+    const query = Query.safeParse(request.query);
+    if (!query.success) throw apiError('invalid_query', formatIssues(query.error));
+    const appId = request.appId;
+    const { since, wait = 0 } = query.data;
+    reply.header('cache-control', 'no-store');
+
+    if (since === undefined) {
+      // Agents fetch this often and it rarely changes: the body is serialized once per ActiveRead.
+      const active = await reads.active(appId);
+      let body = bodies.get(active);
+      if (body === undefined) {
+        const now = clock();
+        body = JSON.stringify({ responses: active.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(active.cursor), more: false });
+        bodies.set(active, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
+    }
+    const cursor = decodeAgentCursor(since, clock(), 60_000);
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    reply.raw.once('close', onClose);
+    deps.closing.addEventListener('abort', onClose, { once: true });
+    try {
+      const page = await poll(appId, cursor, wait * 1000, abort.signal);
+      const now = clock();
+      return { responses: page.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(page.cursor), more: page.more };
+    } finally {
+      reply.raw.off('close', onClose);
+      deps.closing.removeEventListener('abort', onClose);
+    }
+  });
+
+  async function poll(appId: string, cursor: AgentCursor, waitMs: number, signal: AbortSignal): Promise<ChangesRead> {
+    if (waitMs === 0) return reads.changesSince(appId, cursor);
+    const deadline = clock() + waitMs;
+    // Subscribed before the first read: a change between that read and the wait wakes it at once.
+    const waiter = new ChangeWaiter(deps.feed, appId);
+    deps.metrics.waiting.inc();
+    try {
+      let page = await reads.changesSince(appId, cursor);
+      if (page.news || page.more) return page;
+      for (;;) {
+        const outcome = await waiter.wait(deadline - clock(), signal);
+        if (outcome !== 'changed') return page;
+        page = await reads.changesSince(appId, cursor);
+        // After a wake-up, answer with whatever the read holds: even a change that is not newer than
+        // the cursor (a write that became visible late) is what woke us.
+        if (page.responses.length > 0) return page;
+      }
+    } finally {
+      waiter.close();
+      deps.metrics.waiting.dec();
+    }
+  }
+}

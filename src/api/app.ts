@@ -1,0 +1,145 @@
+/**
+ * The HTTP API as a fastify instance: ingest, agent, admin and health endpoints. This file only
+ * composes; each endpoint lives in its own file. Everything it talks to is passed in, so tests run it
+ * with inject() against real or in-memory parts, and the composition root chooses Redis or not.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import type { ChangeFeed } from '../cache/change-feed';
+import { ResponseChangeNotifier } from '../cache/notifying-sink';
+import type { ResponseCache } from '../cache/response-cache';
+import type { ResponseReader } from '../core/ports';
+import type { RegistryHealth } from '../registry/watcher';
+import { registerAdmin, type AppDirectory } from './admin';
+import { AgentReads, type ReadOptions } from './agent-reads';
+import { registerAgentResponses } from './agent-responses';
+import { registerAgentRules } from './agent-rules';
+import { adminAuth, agentAuth, type AgentAuthenticator } from './auth';
+import { ApiError, apiError } from './errors';
+import type { EventPublisher } from './event-publisher';
+import { registerHealth } from './health';
+import { createApiMetrics, registerHttpMetrics } from './http-metrics';
+import { registerIngest } from './ingest';
+import { DEFAULT_LIMITS, type ApiLimits } from './limits';
+import { loadRulesPack, type RulesPack } from './rules-pack';
+
+export interface ApiDeps {
+  /** The registry as the server sees it (a RegistryWatcher): tokens, applications, health. */
+  registry: AgentAuthenticator & AppDirectory & { health(): RegistryHealth };
+  publisher: EventPublisher;
+  reader: ResponseReader;
+  cache: ResponseCache;
+  feed: ChangeFeed;
+  /** Defaults to one built on `cache` and `feed`. */
+  notifier?: ResponseChangeNotifier;
+  rulesPack?: RulesPack;
+  /** Without it the admin endpoints are not served (404). */
+  adminToken?: string;
+  /** A pino logger (src/observability/logger.ts); request logs and errors go there. */
+  logger?: FastifyBaseLogger;
+  /** The registry `/metrics` serves; HTTP metrics are registered on it. */
+  metrics?: Registry;
+  limits?: Partial<ApiLimits>;
+  reads?: ReadOptions;
+  clock?: () => number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const clock = deps.clock ?? Date.now;
+  const metrics = createApiMetrics(deps.metrics ?? new Registry());
+  const closing = new AbortController();
+  // Every held long-poll listens for the server closing: thousands of listeners are expected, not a leak.
+  setMaxListeners(0, closing.signal);
+  const app: FastifyInstance = fastify({
+    loggerInstance: deps.logger,
+    // One line per request is written by the onResponse hook below, with the fields we want.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyBytes,
+    return503OnClosing: true,
+    // An id from a proxy in front is kept if it is sane, so one request can be followed across logs.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const header = request.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+  });
+  app.decorateRequest('appId', '');
+
+  // JSON only (415 for anything else), and a parser that says where a body stops being JSON, which
+  // fastify's own does not.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(apiError('invalid_json', 'the body is empty'), undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(apiError('invalid_json', (error as Error).message), undefined);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = { method: request.method, path: request.url.split('?', 1)[0], route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (reply.statusCode >= 500) request.log.error(fields, 'request');
+    else request.log.info(fields, 'request');
+  });
+  registerHttpMetrics(app, metrics);
+  app.addHook('onClose', async () => closing.abort());
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const known = error instanceof ApiError ? error : translate(error as FastifyError, limits);
+    if (known === undefined) {
+      request.log.error({ err: error }, 'request failed');
+      const internal = apiError('internal');
+      return reply.code(internal.statusCode).send({ error: internal.code, message: internal.message, requestId: request.id });
+    }
+    return reply.code(known.statusCode).send({ error: known.code, message: known.message, requestId: request.id, ...known.details });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = apiError('not_found', request.method, request.url.split('?', 1)[0] as string);
+    return reply.code(404).send({ error: error.code, message: error.message, requestId: request.id });
+  });
+
+  const authenticateAgent = agentAuth(deps.registry);
+  const reads = new AgentReads(deps.reader, deps.cache, { clock, pageSize: limits.pageSize, ...deps.reads });
+  const notifier = deps.notifier ?? new ResponseChangeNotifier(deps.cache, deps.feed, deps.logger);
+
+  registerHealth(app, () => deps.registry.health(), versionOf());
+  registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent });
+  registerAgentRules(app, { reads, pack: deps.rulesPack ?? loadRulesPack(), authenticate: authenticateAgent, clock });
+  registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal });
+  if (deps.adminToken !== undefined) {
+    registerAdmin(app, { directory: deps.registry, reader: deps.reader, notifier, authenticate: adminAuth(deps.adminToken), clock });
+  }
+  return app;
+}
+
+/** fastify's own errors, in the API's terms; undefined for what is not the client's fault. */
+function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiError('body_too_large', limits.bodyBytes);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return apiError('unsupported_media_type', 'of this request');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return apiError('invalid_json', 'the body is shorter or longer than its Content-Length');
+    default:
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return apiError('bad_request', error.message);
+      }
+      return undefined;
+  }
+}
+
+function versionOf(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}

@@ -1,0 +1,52 @@
+/**
+ * Cursors, opaque to their holders (base64url). The agent's cursor holds two change keys of the
+ * responses store (see ResponseReader):
+ * - `seen`: the newest change the agent has been given; a change after it is news.
+ * - `safe`: every change up to it has been given, even one that became visible late; the next read
+ *   starts there. It trails `seen` by the settle time (see agent-reads.ts).
+ * The admin API pages with a plain change key.
+ */
+import { changeKeyOf } from '../core/ports';
+import { apiError } from './errors';
+
+export interface AgentCursor {
+  safe: string;
+  seen: string;
+}
+
+const CHANGE_KEY = /^\d{15}#[\x21-\x7e]{0,256}$/;
+
+export function encodeAgentCursor(cursor: AgentCursor): string {
+  return Buffer.from(`${cursor.safe}\n${cursor.seen}`, 'utf8').toString('base64url');
+}
+
+/** ApiError `invalid_cursor` when `text` is not a cursor this API issued (or one from the future). */
+export function decodeAgentCursor(text: string, nowMs: number, toleranceMs: number): AgentCursor {
+  const [safe, seen, ...rest] = decode(text).split('\n');
+  if (safe === undefined || seen === undefined || rest.length > 0 || !CHANGE_KEY.test(safe) || !CHANGE_KEY.test(seen) || safe > seen) {
+    throw apiError('invalid_cursor', 'unknown format');
+  }
+  notFromTheFuture(seen, nowMs, toleranceMs);
+  return { safe, seen };
+}
+
+export function encodeKey(changeKey: string): string {
+  return Buffer.from(changeKey, 'utf8').toString('base64url');
+}
+
+export function decodeKey(text: string, nowMs: number, toleranceMs: number): string {
+  const key = decode(text);
+  if (!CHANGE_KEY.test(key)) throw apiError('invalid_cursor', 'unknown format');
+  notFromTheFuture(key, nowMs, toleranceMs);
+  return key;
+}
+
+function decode(text: string): string {
+  if (text.length > 800 || !/^[A-Za-z0-9_-]+$/.test(text)) throw apiError('invalid_cursor', 'not base64url');
+  return Buffer.from(text, 'base64url').toString('utf8');
+}
+
+/** A cursor from the future would hide every change until that time: refuse it rather than go quiet. */
+function notFromTheFuture(key: string, nowMs: number, toleranceMs: number): void {
+  if (key > changeKeyOf(nowMs + toleranceMs, '\x7f')) throw apiError('invalid_cursor', 'it is from the future');
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error the HTTP API answers, by code, with its status and message template: one place to read
+ * what a client can get back. The body is always `{ error, message, requestId }` (plus details for
+ * some codes).
+ */
+export const API_ERRORS = {
+  missing_token: { status: 401, message: () => 'an agent token is required: send Authorization: Bearer <agent token>' },
+  invalid_token: { status: 401, message: () => 'the bearer token is not a valid agent token (unknown, revoked or malformed)' },
+  admin_unauthorized: { status: 401, message: () => 'this endpoint requires the admin token: send Authorization: Bearer <RIPOSTE_ADMIN_TOKEN>' },
+  unsupported_media_type: { status: 415, message: (type: string) => `content-type ${type} is not accepted; send application/json` },
+  invalid_json: { status: 400, message: (detail: string) => `the body is not valid JSON: ${detail}` },
+  body_too_large: { status: 413, message: (limit: number) => `the request body is larger than the limit of ${limit} bytes` },
+  invalid_body: { status: 400, message: (detail: string) => `the body is not { "events": [ ... ] }: ${detail}` },
+  too_many_events: {
+    status: 400,
+    message: (count: number, limit: number) => `events has ${count} entries; one request carries at most ${limit} events`,
+  },
+  no_valid_events: { status: 400, message: (count: number) => `none of the ${count} events is valid; nothing was written (see rejected)` },
+  invalid_query: { status: 400, message: (detail: string) => `invalid query: ${detail}` },
+  invalid_cursor: {
+    status: 400,
+    message: (detail: string) => `since is not a cursor this server issued (${detail}); fetch without since to start over`,
+  },
+  bad_request: { status: 400, message: (detail: string) => `bad request: ${detail}` },
+  unknown_app: { status: 404, message: (appId: string) => `application ${appId} does not exist` },
+  unknown_response: { status: 404, message: (appId: string, id: string) => `application ${appId} has no response ${id}` },
+  not_found: { status: 404, message: (method: string, url: string) => `no endpoint ${method} ${url}` },
+  stream_unavailable: {
+    status: 503,
+    message: (failed: number) => `${failed} events could not be written to the stream after retries; send the batch again (events with an id are counted once)`,
+  },
+  internal: { status: 500, message: () => 'internal error; the request id identifies it in the server log' },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+type MessageArgs<C extends ApiErrorCode> = Parameters<(typeof API_ERRORS)[C]['message']>;
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = API_ERRORS[code].status;
+  }
+}
+
+export function apiError<C extends ApiErrorCode>(code: C, ...args: MessageArgs<C>): ApiError {
+  const template = API_ERRORS[code].message as (...a: MessageArgs<C>) => string;
+  return new ApiError(code, template(...args));
+}
+
+export function apiErrorWith<C extends ApiErrorCode>(code: C, details: Record<string, unknown>, ...args: MessageArgs<C>): ApiError {
+  const template = API_ERRORS[code].message as (...a: MessageArgs<C>) => string;
+  return new ApiError(code, template(...args), details);
+}

@@ -1,0 +1,73 @@
+/**
+ * POST /v1/events: agents report events in batches. The application comes from the agent token; each
+ * event is validated on its own, the valid ones go on the stream (partition key = application id),
+ * and the answer says how many were accepted and, for each refused event, its index and why.
+ * 202 when at least one event was accepted; 400 when none was (nothing is written); 503 when the
+ * stream did not take them after retries (send the batch again: events with an id count once).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { formatIssues } from '../events/schema';
+import type { AuthHook } from './auth';
+import { apiError, apiErrorWith } from './errors';
+import type { EventPublisher } from './event-publisher';
+import { prepareEvent } from './ingest-event';
+import type { ApiLimits } from './limits';
+import type { ApiMetrics } from './http-metrics';
+
+const IngestBody = z.object({ events: z.array(z.unknown()) });
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export interface IngestRouteDeps {
+  publisher: EventPublisher;
+  limits: ApiLimits;
+  metrics: ApiMetrics;
+  authenticate: AuthHook;
+}
+
+export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): void {
+  const { publisher, limits, metrics } = deps;
+  app.post('/v1/events', { onRequest: deps.authenticate }, async (request, reply) => {
+    const body = IngestBody.safeParse(request.body);
+    if (!body.success) throw apiError('invalid_body', formatIssues(body.error));
+    const events = body.data.events;
+    if (events.length === 0) throw apiError('invalid_body', 'events is empty; send at least one event');
+    if (events.length > limits.eventsPerRequest) throw apiError('too_many_events', events.length, limits.eventsPerRequest);
+
+    const appId = request.appId;
+    const accepted: Buffer[] = [];
+    const acceptedIndex: number[] = [];
+    const rejected: Rejection[] = [];
+    events.forEach((event, index) => {
+      const prepared = prepareEvent(event, appId, limits);
+      if (prepared.ok) {
+        accepted.push(prepared.data);
+        acceptedIndex.push(index);
+      } else {
+        rejected.push({ index, reason: prepared.reason });
+      }
+    });
+    metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
+    if (accepted.length === 0) throw apiErrorWith('no_valid_events', { accepted: 0, rejected }, events.length);
+
+    const outcome = await publisher.publish(appId, accepted);
+    if (outcome.failed.length > 0) {
+      request.log.error({ failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
+      metrics.ingestEvents.inc({ outcome: 'failed' }, outcome.failed.length);
+      metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted.length - outcome.failed.length);
+      reply.header('retry-after', '1');
+      throw apiErrorWith(
+        'stream_unavailable',
+        { accepted: accepted.length - outcome.failed.length, failed: outcome.failed.map((i) => acceptedIndex[i]), rejected },
+        outcome.failed.length,
+      );
+    }
+    metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted.length);
+    reply.code(202);
+    return { accepted: accepted.length, rejected };
+  });
+}

@@ -1,0 +1,74 @@
+/** Request logs, metrics and the health check. */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
+import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { loginFailure } from '../testing/factories';
+
+let kinesis: Emulator & { client: KinesisClient };
+let api: ApiHarness;
+
+beforeAll(async () => {
+  kinesis = await startKinesalite();
+});
+afterAll(() => kinesis.stop());
+beforeEach(async () => {
+  api = await startApiHarness({ kinesis: kinesis.client, apps: ['shop'] });
+});
+afterEach(() => api.close());
+
+const requestLines = () => api.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+
+describe('request logs', () => {
+  test('one JSON line per request with request id, application, status and latency', async () => {
+    await api.app.inject({ method: 'POST', url: '/v1/events', headers: { ...bearer(api.tokens.shop as string), 'x-request-id': 'req-42' }, payload: { events: [loginFailure({ ip: '203.0.113.7', at: 0 })] } });
+    const [line] = requestLines();
+    expect(line).toMatchObject({ reqId: 'req-42', appId: 'shop', method: 'POST', route: '/v1/events', status: 202 });
+    expect(typeof line?.ms).toBe('number');
+  });
+
+  test('a request without an acceptable request id gets a generated one, echoed in the reply', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\n' } });
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestLines()[0]?.reqId).toBe(response.headers['x-request-id']);
+  });
+
+  test.each([
+    ['an agent token that works', () => api.tokens.shop as string, '/v1/agent/responses'],
+    ['an agent token that is refused', () => `${api.tokens.shop}x`, '/v1/agent/responses'],
+    ['the admin token', () => ADMIN_TOKEN, '/v1/admin/apps'],
+  ])('never logs a token: %s', async (_name, token, url) => {
+    await api.app.inject({ method: 'GET', url: `${url}`, headers: bearer(token()) });
+    await api.app.inject({ method: 'POST', url: '/v1/events', headers: bearer(token()), payload: 'not json' });
+    expect(api.logs.length).toBeGreaterThan(0);
+    expect(api.logs.join('\n')).not.toContain(token());
+    expect(api.logs.join('\n')).not.toContain((api.tokens.shop as string).slice(4));
+  });
+});
+
+describe('metrics', () => {
+  test('requests are counted by route pattern and status, and their latency observed', async () => {
+    await api.app.inject({ method: 'GET', url: '/v1/agent/responses', headers: bearer(api.tokens.shop as string) });
+    await api.app.inject({ method: 'GET', url: '/v1/agent/responses' });
+    await api.app.inject({ method: 'GET', url: '/v1/admin/apps/shop/responses', headers: bearer(ADMIN_TOKEN) });
+    const text = await api.metrics.metrics();
+    expect(text).toContain('riposte_http_requests_total{method="GET",route="/v1/agent/responses",status="200"} 1');
+    expect(text).toContain('riposte_http_requests_total{method="GET",route="/v1/agent/responses",status="401"} 1');
+    expect(text).toContain('riposte_http_requests_total{method="GET",route="/v1/admin/apps/:appId/responses",status="200"} 1');
+    expect(text).toMatch(/riposte_http_request_duration_seconds_count\{method="GET",route="\/v1\/agent\/responses"\} 2/);
+  });
+
+  test('ingested events are counted by outcome', async () => {
+    await api.app.inject({ method: 'POST', url: '/v1/events', headers: bearer(api.tokens.shop as string), payload: { events: [loginFailure({ ip: '203.0.113.7', at: 0 }), { v: 2 }] } });
+    const text = await api.metrics.metrics();
+    expect(text).toContain('riposte_ingest_events_total{outcome="accepted"} 1');
+    expect(text).toContain('riposte_ingest_events_total{outcome="rejected"} 1');
+  });
+});
+
+describe('GET /healthz', () => {
+  test('is 200 with the registry state once loaded', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'ok', registry: { loaded: true, apps: 1, lastError: null } });
+  });
+});

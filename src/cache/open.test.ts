@@ -1,0 +1,33 @@
+import { connectRedis } from '../../test/helpers/redis';
+import { openResponseChanges } from './open';
+
+const prefix = `riposte-test:open:${process.pid}:`;
+
+afterAll(async () => {
+  const redis = connectRedis();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe('openResponseChanges', () => {
+  test.each([
+    ['without REDIS_URL: in memory', undefined, 'memory'],
+    ['with REDIS_URL: in Redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', 'redis'],
+  ] as const)('%s, and a change drops cached reads, then wakes listeners', async (_name, url, where) => {
+    const changes = await openResponseChanges(url, { prefix });
+    try {
+      expect(changes.where).toBe(where);
+      let loads = 0;
+      await changes.cache.read('app-open', 'active', async () => ++loads);
+      const seenOnWake = new Promise<number>((resolve) =>
+        changes.feed.subscribe('app-open', () => void changes.cache.read('app-open', 'active', async () => ++loads).then(resolve)),
+      );
+      await changes.notifier.changed(['app-open']);
+      expect(await seenOnWake).toBe(2);
+    } finally {
+      await changes.cache.invalidate(['app-open']);
+      await changes.close();
+    }
+  });
+});
