@@ -13,6 +13,7 @@ import { initCommand } from './init';
 import { kclCommand } from './kcl';
 import { playbooksCommand } from './playbooks';
 import { replayCommand } from './replay';
+import { serveCommand, startCommand } from './start';
 
 const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
@@ -30,6 +31,8 @@ export function buildProgram(cli: CliContext): Command {
       writeErr: (s) => cli.io.stderr.write(s),
     })
     .exitOverride();
+  program.addCommand(startCommand(cli));
+  program.addCommand(serveCommand(cli));
   program.addCommand(replayCommand(cli));
   program.addCommand(playbooksCommand(cli));
   program.addCommand(appsCommand(cli));

@@ -9,35 +9,46 @@
 import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const name = /^[a-zA-Z0-9_.-]+$/;
 
 export const EnvSchema = z.object({
-  RIPOSTE_STREAM: z.string().min(1).max(128).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-events'),
-  RIPOSTE_RESPONSES_TABLE: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-responses'),
-  RIPOSTE_CHECKPOINTS_TABLE: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-checkpoints'),
-  RIPOSTE_APPS_TABLE: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_.-]+$/).default('riposte-apps'),
-  RIPOSTE_DATA_DIR: z.string().min(1).default('./.riposte'),
-  /** JSON-lines file the drivers append dead letters to; `<RIPOSTE_DATA_DIR>/dead-letters.jsonl` when unset. */
-  RIPOSTE_DEAD_LETTERS: z.string().min(1).optional(),
-  /** Where the local driver starts reading a shard it has no checkpoint for (a reshard's children always start at their beginning). */
-  RIPOSTE_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
-  /** Per-application settings file (YAML or JSON): detector overrides, allowlists. */
-  RIPOSTE_SETTINGS: z.string().min(1).optional(),
-  /** Directory of playbooks (DIR/*.yaml for every application, DIR/<appId>/*.yaml for one), watched for changes. */
-  RIPOSTE_PLAYBOOKS_DIR: z.string().min(1).optional(),
-  RIPOSTE_LATENESS_SECONDS: seconds(120),
-  RIPOSTE_FUTURE_TOLERANCE_SECONDS: seconds(300),
-  /** Window states one shard processor keeps at most (its memory budget; ~200 bytes each). */
-  RIPOSTE_MAX_WINDOW_STATES: z.coerce.number().int().min(1000).default(1_000_000),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  /** Enables the Redis retry queue and the agent cache, e.g. redis://127.0.0.1:6379/0. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** SQS queue URL for failed writes (production); takes precedence over Redis for the retry queue. */
-  RIPOSTE_RETRY_QUEUE_URL: z.url().optional(),
-  /** Bearer token of the admin API; without it the admin API is off. */
-  RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RIPOSTE_STREAM: z.string().min(1).max(128).regex(name).default('riposte-events').describe('Kinesis stream of agent events.'),
+  RIPOSTE_RESPONSES_TABLE: z.string().min(3).max(255).regex(name).default('riposte-responses').describe('DynamoDB table of security responses.'),
+  RIPOSTE_CHECKPOINTS_TABLE: z.string().min(3).max(255).regex(name).default('riposte-checkpoints').describe("DynamoDB table of the local driver's checkpoints."),
+  RIPOSTE_APPS_TABLE: z.string().min(3).max(255).regex(name).default('riposte-apps').describe('DynamoDB table of the application registry (not used in embedded mode).'),
+  RIPOSTE_DATA_DIR: z.string().min(1).default('./.riposte').describe('Embedded mode: where Kinesis, DynamoDB, the registry and dead letters keep their data.'),
+  RIPOSTE_DEAD_LETTERS: z.string().min(1).optional().describe('JSON-lines file dead letters are appended to (default <RIPOSTE_DATA_DIR>/dead-letters.jsonl).'),
+  RIPOSTE_INITIAL_POSITION: z
+    .enum(['TRIM_HORIZON', 'LATEST'])
+    .default('TRIM_HORIZON')
+    .describe('Where the local driver starts a shard it has no checkpoint for (a reshard\'s children always start at their beginning).'),
+  RIPOSTE_SETTINGS: z.string().min(1).optional().describe('Per-application settings file, YAML or JSON: detector overrides, allowlists.'),
+  RIPOSTE_PLAYBOOKS_DIR: z.string().min(1).optional().describe('Playbooks: DIR/*.yaml for every application, DIR/<appId>/*.yaml for one; watched for changes.'),
+  RIPOSTE_LATENESS_SECONDS: seconds(120).describe('How far behind the newest event a report may arrive and still count.'),
+  RIPOSTE_FUTURE_TOLERANCE_SECONDS: seconds(300).describe('How far ahead of its arrival in Kinesis an event time may be (broken agent clocks).'),
+  RIPOSTE_MAX_WINDOW_STATES: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(1_000_000)
+    .describe('Memory budget of one shard processor, in window states (plan on about 320 bytes each); the least recently seen are evicted beyond it.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('Port of the ingest, agent and admin APIs and /metrics (0: any free port).'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Address the APIs listen on.'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis (e.g. redis://127.0.0.1:6379/0): the retry queue, the agent read cache, long-poll wake-ups across processes.'),
+  RIPOSTE_RETRY_QUEUE_URL: z.url().optional().describe('SQS queue URL for failed response writes (production); takes precedence over Redis for the retry queue.'),
+  RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Bearer token of the admin API; without it the admin API is off.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (JSON lines on standard error; readable on a terminal).'),
 });
+
+/** The variables with what they mean and their defaults, for `--help`. */
+export function environmentHelp(): string {
+  const rows = Object.entries(EnvSchema.shape).map(([key, schema]) => {
+    const fallback = schema.safeParse(undefined);
+    const shown = fallback.success && fallback.data !== undefined ? ` (default: ${String(fallback.data)})` : '';
+    return `  ${key}\n      ${schema.description ?? ''}${shown}`;
+  });
+  return `Environment (all optional):\n${rows.join('\n')}\n  AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, credentials\n      Read by the AWS SDK itself. With no endpoint set, riposte start runs embedded Kinesis and\n      DynamoDB; RIPOSTE_USE_AWS=1 uses real AWS with its default endpoints.`;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics of detection, per shard: what was read, what was refused and why, what the
+ * detectors decided, the memory the windows hold, how far behind the reader is and how old its
+ * checkpoint. The engine keeps plain counters (ShardStats) on the hot path; these copy them when
+ * scraped.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { LocalKinesisDriver } from '../drivers/local/local-driver';
+import type { ShardProcessor } from '../engine/processor';
+
+type Reading = { shardId: string; processor: ShardProcessor };
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      fill((labels, value) => this.inc(labels, value));
+    },
+  });
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      fill((labels, value) => this.set(labels, value));
+    },
+  });
+}
+
+export function registerEngineMetrics(registry: Registry, driver: LocalKinesisDriver, playbooks: { loaded: number; refused: number }, clock: () => number = Date.now): void {
+  const readings = (): Reading[] => [...driver.readers.values()].map((r) => ({ shardId: r.shardId, processor: r.pipeline.processor }));
+  const perShard = (pick: (p: ShardProcessor) => number) => (set: (labels: { shard: string }, value: number) => void) => {
+    for (const { shardId, processor } of readings()) set({ shard: shardId }, pick(processor));
+  };
+  const perDetector = (pick: (p: ShardProcessor) => Map<string, number>) => (set: (labels: { detector: string }, value: number) => void) => {
+    const totals = new Map<string, number>();
+    for (const { processor } of readings()) for (const [name, n] of pick(processor)) totals.set(name, (totals.get(name) ?? 0) + n);
+    for (const [detector, n] of totals) set({ detector }, n);
+  };
+
+  const checkpointedAt = new Map<string, number>();
+  driver.on('checkpoint', ({ shardId }) => checkpointedAt.set(shardId, clock()));
+  driver.on('shardFinished', ({ shardId }) => checkpointedAt.delete(shardId));
+
+  counter(registry, 'riposte_records_read_total', 'Records handed to the engine, per shard.', ['shard'], perShard((p) => p.stats.records));
+  counter(registry, 'riposte_bytes_read_total', 'Bytes of record data handed to the engine, per shard.', ['shard'], perShard((p) => p.stats.bytes));
+  gauge(registry, 'riposte_millis_behind_latest', 'How far the shard reader is behind the tip of the stream, as Kinesis reports it.', ['shard'], perShard((p) => p.stats.millisBehindLatest));
+  counter(registry, 'riposte_records_rejected_total', 'Records that are not valid events (dead-lettered), per shard and reason.', ['shard', 'reason'], (set) => {
+    for (const { shardId, processor } of readings()) {
+      set({ shard: shardId, reason: 'invalid' }, processor.stats.rejected - processor.stats.future);
+      set({ shard: shardId, reason: 'future' }, processor.stats.future);
+    }
+  });
+  counter(registry, 'riposte_dead_letters_total', 'Records written to the dead-letter file, per shard.', ['shard'], perShard((p) => p.stats.rejected));
+  counter(registry, 'riposte_events_late_total', 'Valid events older than the watermark, dropped, per shard.', ['shard'], perShard((p) => p.stats.late));
+  counter(registry, 'riposte_events_duplicate_total', 'Reports delivered more than once, counted once, per shard.', ['shard'], perShard((p) => p.stats.duplicates));
+  counter(registry, 'riposte_detections_total', 'Windows that crossed their threshold, per detector.', ['detector'], perDetector((p) => p.stats.detectionsByDetector));
+  counter(registry, 'riposte_responses_total', 'Responses decided, per detector.', ['detector'], perDetector((p) => p.stats.responsesByDetector));
+  gauge(registry, 'riposte_tracked_windows', 'Window states held (one per group and detector signal), per shard.', ['shard'], perShard((p) => p.trackedWindows));
+  gauge(registry, 'riposte_tracked_windows_limit', 'The memory budget: window states a shard processor holds at most.', ['shard'], perShard((p) => p.budget.limit));
+  counter(registry, 'riposte_windows_evicted_total', 'Window states evicted because the memory budget was reached (a flood of fresh actors?), per shard.', ['shard'], perShard((p) => p.budget.evicted));
+  gauge(registry, 'riposte_checkpoint_age_seconds', 'Seconds since the shard last checkpointed.', ['shard'], (set) => {
+    const now = clock();
+    for (const { shardId } of readings()) {
+      const at = checkpointedAt.get(shardId);
+      if (at !== undefined) set({ shard: shardId }, (now - at) / 1000);
+    }
+  });
+  counter(registry, 'riposte_playbooks_loaded_total', 'Playbook versions compiled and running.', [], (set) => set({}, playbooks.loaded));
+  counter(registry, 'riposte_playbooks_refused_total', 'Playbook versions refused as invalid (the previous version keeps running).', [], (set) => set({}, playbooks.refused));
+}
