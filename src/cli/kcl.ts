@@ -5,10 +5,11 @@
  */
 import { Command } from 'commander';
 import { loadEnv } from '../config/env';
-import { driverDependenciesFromEnv } from '../drivers/from-env';
+import { openResponseChanges } from '../cache/open';
 import { KclProtocol } from '../drivers/kcl/protocol';
 import { KclRecordProcessor } from '../drivers/kcl/record-processor';
 import { claimProcessStdout } from '../drivers/kcl/stdout-guard';
+import { openDetection } from '../main';
 import { createLogger } from '../observability/logger';
 import type { CliContext, CliIo } from './context';
 
@@ -21,7 +22,10 @@ export async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.en
   const output = claimed?.protocol ?? io.stdout;
   const settings = loadEnv(env);
   const logger = createLogger({ level: settings.LOG_LEVEL, name: 'riposte-kcl', pretty: false });
-  const runtime = await driverDependenciesFromEnv(settings, logger);
+  // With Redis, every response this child writes reaches the agents' caches and long-polls of the
+  // API processes (riposte serve) at once.
+  const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger });
+  const runtime = await openDetection(settings, env, logger, { notifier: changes?.notifier });
   const protocol = new KclProtocol(io.stdin, output, logger);
   const processor = new KclRecordProcessor(runtime.deps, { signal: protocol.signal });
   let code = 0;
@@ -32,6 +36,7 @@ export async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.en
     code = 1;
   } finally {
     await runtime.close().catch((error: unknown) => logger.warn({ err: error }, 'closing clients failed'));
+    await changes?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing Redis failed'));
   }
   if (io.stdin === process.stdin) {
     // The daemon waits for this process to exit, with no time limit: a socket or timer some
