@@ -4,59 +4,13 @@
  * graceful stop and a restart on the same data, the ban is still served and the shards resume from
  * their checkpoints.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { demoToken, startRiposteProcess, waitForValue as waitFor, type RiposteProcess } from '../helpers/riposte-process';
 
-const ROOT = join(__dirname, '..', '..');
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  logs: () => Record<string, unknown>[];
-}
-
-function parseLogs(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-async function start(dataDir: string): Promise<Started> {
-  // The embedded default: no AWS endpoint, no Redis.
-  const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug' };
-  for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) delete env[key];
-  const child = spawn(process.execPath, ['bin/riposte.js', 'start'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const url = await waitFor(() => parseLogs(err).find((l) => l.msg === 'Riposte is running on its embedded Kinesis and DynamoDB')?.url as string | undefined, 60_000, () => err);
-  return { child, url, stdout: () => out, logs: () => parseLogs(err) };
-}
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, context = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${context().slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
-  started.child.kill('SIGTERM');
-  return exited;
-}
+// Debug logs: the test waits for the driver's "checkpointed" line.
+const start = (dataDir: string): Promise<RiposteProcess> => startRiposteProcess(dataDir, { LOG_LEVEL: 'debug' });
 
 const attacker = '203.0.113.66';
 
@@ -87,7 +41,7 @@ describe('riposte start', () => {
     let token: string;
     let banId: string;
     try {
-      token = await waitFor(() => /rpt_[A-Za-z0-9_-]+/.exec(first.stdout())?.[0], 10_000, first.stdout);
+      token = await demoToken(first);
       expect(first.stdout()).toContain(`curl -s -X POST ${first.url}/v1/events`);
 
       const events = traffic(Date.now());
@@ -109,7 +63,7 @@ describe('riposte start', () => {
 
       // The checkpoint trails the windows (lateness + 10 min): fifteen minutes of events move it.
       await waitFor(() => first.logs().find((l) => l.msg === 'checkpointed'), 20_000);
-      expect(await stop(first)).toBe(0);
+      expect(await first.stop()).toBe(0);
     } finally {
       first.child.kill('SIGKILL');
     }
@@ -123,7 +77,7 @@ describe('riposte start', () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const bans = await activeBans(second.url, token);
       expect(bans.map((b) => b.id)).toEqual([banId]);
-      expect(await stop(second)).toBe(0);
+      expect(await second.stop()).toBe(0);
     } finally {
       second.child.kill('SIGKILL');
     }

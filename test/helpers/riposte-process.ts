@@ -1,0 +1,91 @@
+/**
+ * `riposte start` as a user runs it: a child process on a free port (PORT=0) with the given data
+ * directory, on its embedded Kinesis and DynamoDB (no AWS endpoint, no Redis). Resolves once the
+ * server logs that it is running, with its URL. Used by the end-to-end tests and the latency bench.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const RUNNING = 'Riposte is running on its embedded Kinesis and DynamoDB';
+/** Log text kept (the tail): a long benchmark logs every request. */
+const KEEP_CHARS = 4 * 1024 * 1024;
+
+export interface RiposteProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything written to standard output (the first start's banner with the demo token). */
+  stdout(): string;
+  /** The JSON log lines (standard error), parsed. */
+  logs(): Record<string, unknown>[];
+  /** SIGTERM, and the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+/** The JSON lines of `text`; a line still being written is skipped. */
+export function parseLogs(text: string): Record<string, unknown>[] {
+  return text.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Polls `probe` until it gives a value; fails after `timeoutMs`, with `context()` in the message. */
+export async function waitForValue<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, context = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; output so far:\n${context().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RiposteProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extraEnv };
+  for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) {
+    if (!(key in extraEnv)) delete env[key];
+  }
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'riposte.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+    if (err.length > KEEP_CHARS * 2) err = err.slice(err.indexOf('\n', err.length - KEEP_CHARS) + 1);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let url: string;
+  try {
+    url = await waitForValue(
+      () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`riposte start exited (${child.exitCode ?? child.signalCode}):\n${err.slice(-3000)}`);
+        return parseLogs(err).find((l) => l.msg === RUNNING)?.url as string | undefined;
+      },
+      60_000,
+      () => err,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    child,
+    url,
+    stdout: () => out,
+    logs: () => parseLogs(err),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The demo application's agent token, from the banner of a first start. */
+export function demoToken(started: RiposteProcess): Promise<string> {
+  return waitForValue(() => /rpt_[A-Za-z0-9_-]+/.exec(started.stdout())?.[0], 10_000, started.stdout);
+}
