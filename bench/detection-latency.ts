@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { LOCAL_DRIVER_DEFAULTS } from '../src/drivers/local/local-driver';
 import loginBruteForce from '../detectors/login-brute-force';
 import { AgentApi } from '../scripts/lib/agent-api';
-import { AddressBook, benignUsers, playBenignTraffic } from '../scripts/lib/actors';
+import { AddressBook, benignUserCount, benignUsers, playBenignTraffic } from '../scripts/lib/actors';
 import { AgentFleet } from '../scripts/lib/fleet';
 import { Random } from '../scripts/lib/random';
 import { ResponseWatcher, type SeenResponse } from '../scripts/lib/response-watcher';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
     const random = new Random(20261128);
     const book = new AddressBook(random);
-    const users = benignUsers(random, book, 60);
+    const users = benignUsers(random, book, benignUserCount(RATE));
     let attempt = 0;
 
     const measure = async (label: string, iterations: number): Promise<number[]> => {

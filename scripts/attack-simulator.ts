@@ -115,8 +115,9 @@ async function run(o: Options): Promise<number> {
       ),
     );
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    log(`attack-simulator: ${url}: ${(error as Error).message}${cause === undefined ? '' : ` (${cause})`} — is \`riposte start\` running there, and is the token right?`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.code ?? cause?.message;
+    log(`attack-simulator: ${url}: ${(error as Error).message}${detail === undefined ? '' : ` (${detail})`} — is \`riposte start\` running there, and is the token right?`);
     return 2;
   }
   const summary = summarize({ url, seed, durationSeconds: o.duration, rate: o.rate, agents: o.agents, timeoutSeconds: o.timeout, results });

@@ -50,6 +50,15 @@ export interface BenignUser {
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'yolanda'];
 
 /**
+ * How many benign users make `rate` events per second: one action every two seconds or so each, as
+ * people browse. A fixed population at a high rate would make every user (and every shared office
+ * address) implausibly busy, and their typos would add up to a brute force.
+ */
+export function benignUserCount(rate: number): number {
+  return Math.max(40, Math.ceil(rate * 2));
+}
+
+/**
  * `size` users. A fifth of them also work from one of a few offices, whose address they share: the
  * office sees several users' logins and the odd typo from one IP, which must stay below every
  * threshold.

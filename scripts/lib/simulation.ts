@@ -5,7 +5,7 @@
  * response on a benign actor is recorded as a false positive, loudly.
  */
 import { AgentApi, type AgentResponse } from './agent-api';
-import { AddressBook, benignUsers, playBenignTraffic, type SimEvent } from './actors';
+import { AddressBook, benignUserCount, benignUsers, playBenignTraffic, type SimEvent } from './actors';
 import { planAttack, type AttackName, type AttackPlan } from './attacks';
 import { Expectation, type Target } from './expectation';
 import { AgentFleet } from './fleet';
@@ -26,6 +26,7 @@ export interface SimulationOptions {
   attacks: readonly AttackName[];
   /** How long after its threshold event an expected response may take. */
   timeoutSeconds: number;
+  /** Default: enough for each to act every two seconds or so (benignUserCount). */
   benignUsers?: number;
   /** Progress lines (stderr). */
   log: (line: string) => void;
@@ -160,7 +161,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationResult> 
   }
   // An address already banned is not answered again: attackers come from elsewhere.
   const book = new AddressBook(actors, active.filter((r) => r.target.type === 'ip').map((r) => r.target.value));
-  const users = benignUsers(actors, book, o.benignUsers ?? 40);
+  const users = benignUsers(actors, book, o.benignUsers ?? benignUserCount(o.rate));
   for (const u of users) for (const ip of u.ips) benign.ips.set(ip, [...(benign.ips.get(ip) ?? []), u.login]);
   for (const u of users) benign.users.add(u.login);
   for (const name of o.attacks) {
