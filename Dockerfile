@@ -35,8 +35,7 @@ RUN sed -i 's|<modelVersion>4.0.0</modelVersion>|<modelVersion>4.0.0</modelVersi
 # --- What both images share: Node, the build, no sources ---------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
-    RIPOSTE_DATA_DIR=/var/lib/riposte \
-    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING=1
+    RIPOSTE_DATA_DIR=/var/lib/riposte
 WORKDIR /app
 RUN groupadd --system riposte && useradd --system --gid riposte --home-dir /var/lib/riposte riposte \
  && mkdir -p /var/lib/riposte && chown riposte:riposte /var/lib/riposte
