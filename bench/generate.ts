@@ -4,6 +4,7 @@
  * second of event time, reported slightly out of order.
  */
 import type { ShardRecord } from '../src/engine/types';
+import { seededRandom } from '../src/testing/random';
 
 const BASE = Date.parse('2026-11-28T12:00:00.000Z');
 const USER_AGENTS = [
@@ -14,17 +15,6 @@ const USER_AGENTS = [
 ];
 const PATHS = ['/', '/login', '/cart', '/products/42', '/search', '/api/v1/orders', '/checkout'];
 const CATEGORIES = ['sqli', 'xss', 'lfi', 'rce', 'ssrf', 'xxe'];
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface MixOptions {
   /** Share of events from attackers; the rest come from fresh actors. */
@@ -75,7 +65,7 @@ export function mixEvent(i: number, rand: () => number, o: Required<MixOptions>)
 /** `count` records of the mix, starting at event `offset`. */
 export function mixRecords(count: number, options: MixOptions = {}): ShardRecord[] {
   const o: Required<MixOptions> = { attackerShare: 0.02, ids: true, seed: 1, offset: 0, apps: 3, ...options };
-  const rand = random(o.seed + o.offset);
+  const rand = seededRandom(o.seed + o.offset);
   const records: ShardRecord[] = new Array(count);
   for (let k = 0; k < count; k++) {
     const i = o.offset + k;
@@ -100,7 +90,7 @@ export class RecordStream {
 
   static generate(count: number, options: MixOptions = {}): RecordStream {
     const o: Required<MixOptions> = { attackerShare: 0.02, ids: true, seed: 1, offset: 0, apps: 3, ...options };
-    const rand = random(o.seed + o.offset);
+    const rand = seededRandom(o.seed + o.offset);
     const parts: Buffer[] = [];
     const offsets = new Int32Array(count + 1);
     const arrivals = new Float64Array(count);

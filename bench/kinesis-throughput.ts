@@ -37,6 +37,7 @@ import { JsonLinesDeadLetterSink } from '../src/sinks/dead-letter-file';
 import { DynamoResponseStore } from '../src/sinks/dynamodb/responses-store';
 import { builtInDetectors } from '../detectors';
 import { mixEvent } from './generate';
+import { seededRandom } from '../src/testing/random';
 
 const EVENTS = Number(process.argv[2] ?? 60_000);
 const SHARDS = Number(process.argv[3] ?? 4);
@@ -67,19 +68,8 @@ async function startService(script: string, args: string[]): Promise<{ endpoint:
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function events(count: number, offset: number): Array<Record<string, unknown>> {
-  const rand = seeded(17 + offset);
+  const rand = seededRandom(17 + offset);
   const o = { attackerShare: 0.02, ids: true, seed: 1, offset, apps: APPS };
   return Array.from({ length: count }, (_, k) => mixEvent(offset + k, rand, o));
 }

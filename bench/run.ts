@@ -14,7 +14,7 @@
 import Redis from 'ioredis';
 import { StaticAppConfigSource } from '../src/config/app-config';
 import { decodeEvent } from '../src/events/decode';
-import { ShardProcessor } from '../src/engine/processor';
+import { ShardProcessor, windowsForBudget } from '../src/engine/processor';
 import { builtInDetectors } from '../detectors';
 import { mixRecords, RecordStream } from './generate';
 import { deleteKeys, redisWindows } from './redis-windows';
@@ -162,7 +162,7 @@ async function memoryPerWindow() {
 
 /** 5 million fresh actors through one processor with a budget: the heap must stay within it. */
 async function flood(bytesPerWindow: number) {
-  const maxWindowStates = Math.floor((FLOOD_BUDGET_MB * 1024 * 1024) / 200);
+  const maxWindowStates = windowsForBudget(FLOOD_BUDGET_MB);
   const processor = new ShardProcessor({ shardId: 'bench-flood', config, maxWindowStates, latenessSeconds: 3600 });
   gc!();
   const heldBy = () => {

@@ -9,7 +9,7 @@ import type { ResponseChangeNotifier } from '../cache/notifying-sink';
 import type { ResponseReader } from '../core/ports';
 import { formatIssues } from '../events/schema';
 import type { AppRecord } from '../registry/app-record';
-import { tokenId } from '../registry/tokens';
+import { describeApp } from '../registry/app-record';
 import { agentView } from './agent-view';
 import { decodeKey, encodeKey } from './cursor';
 import type { AuthHook } from './auth';
@@ -49,15 +49,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
   app.get('/v1/admin/apps', { onRequest: deps.authenticate }, async () => ({
     apps: [...directory.snapshot.apps.values()]
       .sort((a, b) => (a.appId < b.appId ? -1 : 1))
-      .map((r) => ({
-        appId: r.appId,
-        createdAt: r.createdAt,
-        updatedAt: r.updatedAt,
-        revision: r.revision,
-        tokens: r.tokens.map((t) => ({ id: tokenId(t.hash), createdAt: t.createdAt })),
-        settings: r.settings,
-        playbooks: r.playbooks.map((p) => p.name),
-      })),
+      .map(describeApp),
   }));
 
   app.get('/v1/admin/apps/:appId/responses', { onRequest: deps.authenticate }, async (request) => {

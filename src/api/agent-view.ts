@@ -3,7 +3,7 @@
  * responses are reported but never to be enforced.
  */
 import type { StoredResponse } from '../core/ports';
-import type { SecurityResponse } from '../core/response';
+import { responseFields, type SecurityResponse } from '../core/response';
 
 export type ResponseStatus = 'active' | 'revoked' | 'expired';
 
@@ -13,19 +13,9 @@ export interface AgentResponse extends SecurityResponse {
 }
 
 export function agentView(r: StoredResponse, nowMs: number): AgentResponse {
-  // Listed field by field: what agents get is a contract, not whatever the store keeps.
+  // The response's own fields, not whatever the store keeps: what agents get is a contract.
   return {
-    id: r.id,
-    appId: r.appId,
-    action: r.action,
-    target: r.target,
-    redirectUrl: r.redirectUrl,
-    detector: r.detector,
-    reason: r.reason,
-    evidence: r.evidence,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-    simulated: r.simulated,
+    ...responseFields(r),
     revokedAt: r.revokedAt,
     status: r.revokedAt !== null ? 'revoked' : Date.parse(r.expiresAt) <= nowMs ? 'expired' : 'active',
   };

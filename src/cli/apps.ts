@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { builtInDetectors } from '../../detectors';
 import { loadEnv } from '../config/env';
-import type { AppRecord, PlaybookSource } from '../registry/app-record';
+import { describeApp, type AppRecord, type PlaybookSource } from '../registry/app-record';
 import { openRegistryStore } from '../registry/open';
 import { AppRegistry, type AppChanges } from '../registry/registry';
 import { RegistryError } from '../registry/store';
@@ -73,7 +73,7 @@ export function appsCommand(cli: CliContext, open: OpenRegistry = fromEnvironmen
       run(async (opts: { json?: boolean }) => {
         const records = await open().list();
         if (opts.json === true) {
-          for (const r of records) stdout.write(`${JSON.stringify(describe(r))}\n`);
+          for (const r of records) stdout.write(`${JSON.stringify(describeApp(r))}\n`);
         } else {
           stdout.write(formatTable(records));
         }
@@ -151,18 +151,6 @@ async function readYaml(file: string): Promise<unknown> {
     throw new RegistryError('invalid_settings', `${file}${at === undefined ? '' : `:${at.line}:${at.col}`}: ${first.message}`);
   }
   return document.toJS() ?? {};
-}
-
-function describe(r: AppRecord): object {
-  return {
-    appId: r.appId,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    revision: r.revision,
-    tokens: r.tokens.map((t) => ({ id: tokenId(t.hash), createdAt: t.createdAt })),
-    settings: r.settings,
-    playbooks: r.playbooks.map((p) => p.name),
-  };
 }
 
 function summary(r: AppRecord): string {

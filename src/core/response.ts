@@ -62,3 +62,20 @@ export function responseId(parts: ResponseIdParts): string {
     .digest('base64url')
     .slice(0, 22);
 }
+
+/** The response's own fields only: what is stored and served, whatever a caller attached to it. */
+export function responseFields(r: SecurityResponse): SecurityResponse {
+  return {
+    id: r.id,
+    appId: r.appId,
+    action: r.action,
+    target: { type: r.target.type, value: r.target.value },
+    redirectUrl: r.redirectUrl,
+    detector: r.detector,
+    reason: r.reason,
+    evidence: r.evidence,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    simulated: r.simulated,
+  };
+}

@@ -43,6 +43,17 @@ export interface ProcessorOptions {
   maxDedupIds?: number;
 }
 
+/**
+ * What to plan per window state when turning a memory budget into `maxWindowStates`: about 115
+ * bytes are held per state once tables settle (bench/run.ts), and growing tables double, so at the
+ * limit a processor holds up to about twice that. 320 leaves room for the garbage not yet collected.
+ */
+export const PLANNED_BYTES_PER_WINDOW = 320;
+
+export function windowsForBudget(megabytes: number): number {
+  return Math.floor((megabytes * 1024 * 1024) / PLANNED_BYTES_PER_WINDOW);
+}
+
 export const PROCESSOR_DEFAULTS = {
   latenessSeconds: 120,
   futureToleranceSeconds: 300,

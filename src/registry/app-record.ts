@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { APP_ID, LIMITS } from '../events/schema';
+import { tokenId } from './tokens';
 
 export interface AgentTokenRecord {
   /** Hex SHA-256 of the token; the token itself is never stored. */
@@ -49,4 +50,17 @@ export function appIdProblem(appId: string): string | null {
     `invalid application id ${JSON.stringify(appId)}: an application id has 1 to ${LIMITS.appId} characters, ` +
     'starts with a letter or digit, and contains only letters, digits and . _ : -'
   );
+}
+
+/** An application as the admin API and `riposte apps list` show it: token ids, never hashes. */
+export function describeApp(r: AppRecord): object {
+  return {
+    appId: r.appId,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    revision: r.revision,
+    tokens: r.tokens.map((t) => ({ id: tokenId(t.hash), createdAt: t.createdAt })),
+    settings: r.settings,
+    playbooks: r.playbooks.map((p) => p.name),
+  };
 }

@@ -5,6 +5,7 @@
  * detector table implies — each attacker answered once, nobody else — without running the engine.
  */
 import { BASE_TIME } from './factories';
+import { seededRandom } from './random';
 
 export interface ExpectedDecision {
   app: string;
@@ -19,25 +20,13 @@ export interface Scenario {
   expected: ExpectedDecision[];
 }
 
-/** mulberry32: a tiny seeded generator, so the scenario is the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Pending {
   sentAt: number;
   line: string;
 }
 
 export function mixedScenario(seed = 7): Scenario {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const pending: Pending[] = [];
   const expected: ExpectedDecision[] = [];

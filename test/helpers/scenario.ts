@@ -7,6 +7,7 @@
  * times are real, and the engine refuses events far in the future of their arrival).
  */
 import type { TestEvent } from '../../src/testing/factories';
+import { seededRandom } from '../../src/testing/random';
 
 export interface ScenarioOptions {
   apps: readonly string[];
@@ -19,7 +20,7 @@ export interface ScenarioOptions {
 }
 
 export function scenario(o: ScenarioOptions): TestEvent[] {
-  const random = mulberry32(o.seed ?? 7);
+  const random = seededRandom(o.seed ?? 7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const events: TestEvent[] = [];
   const agents = ['agent-1', 'agent-2', 'agent-3'];
@@ -72,13 +73,3 @@ export function scenario(o: ScenarioOptions): TestEvent[] {
   return events;
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -17,7 +17,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../aws/clients';
 import { changeKeyOf, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
-import type { SecurityResponse } from '../../core/response';
+import { responseFields, type SecurityResponse } from '../../core/response';
 import { mapBounded } from '../map-bounded';
 
 export interface DynamoResponseStoreOptions {
@@ -135,7 +135,7 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     }
     const updatedAtMs = this.tick();
     const item: ResponseItem = {
-      ...pickResponse(response),
+      ...responseFields(response),
       expiresAtMs,
       changeKey: changeKeyOf(updatedAtMs, response.id),
       updatedAtMs,
@@ -242,25 +242,8 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-/** The response's own fields only, so nothing a caller attached ends up in the item. */
-function pickResponse(r: SecurityResponse): SecurityResponse {
-  return {
-    id: r.id,
-    appId: r.appId,
-    action: r.action,
-    target: { type: r.target.type, value: r.target.value },
-    redirectUrl: r.redirectUrl,
-    detector: r.detector,
-    reason: r.reason,
-    evidence: r.evidence,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-    simulated: r.simulated,
-  };
-}
-
 function toStored(item: ResponseItem): StoredResponse {
-  return { ...pickResponse(item), revokedAt: item.revokedAt ?? null, changeKey: item.changeKey };
+  return { ...responseFields(item), revokedAt: item.revokedAt ?? null, changeKey: item.changeKey };
 }
 
 function errorText(error: unknown): string {
