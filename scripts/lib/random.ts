@@ -1,21 +1,15 @@
 /**
- * A seeded random source (mulberry32), so that a simulation run with `--seed N` sends the same
- * actors, the same attacks and the same traffic mix every time. Wall-clock timings still differ.
+ * A seeded random source, so that a simulation run with `--seed N` sends the same actors, the same
+ * attacks and the same traffic mix every time. Wall-clock timings still differ.
  */
+import { seededRandom } from '../../src/testing/random';
+
 export class Random {
-  #state: number;
+  /** A number in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** A number in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** A whole number in [min, max]. */
