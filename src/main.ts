@@ -155,13 +155,19 @@ export interface RunningRiposte {
 export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
   const { env, logger } = o;
   const mode = modeOf(o.rawEnv);
-  const closers: (() => Promise<void> | void)[] = [];
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+  const onStop = (name: string, close: () => Promise<void> | void) => closers.push({ name, close });
   const closeAll = async () => {
-    for (const close of closers.reverse()) {
+    for (const { name, close } of closers.reverse()) {
+      logger.debug({ component: name }, 'stopping');
+      // A component that takes long to stop is named, with what the process is waiting on.
+      const slow = setTimeout(() => logger.warn({ component: name, waitingOn: process.getActiveResourcesInfo() }, 'still stopping'), 5000).unref();
       try {
         await close();
       } catch (error) {
-        logger.warn({ err: error }, 'closing a component failed');
+        logger.warn({ component: name, err: error }, 'stopping a component failed');
+      } finally {
+        clearTimeout(slow);
       }
     }
   };
@@ -170,12 +176,12 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     if (mode === 'embedded') {
       mkdirSync(env.RIPOSTE_DATA_DIR, { recursive: true });
       embedded = await startEmbeddedServices(env.RIPOSTE_DATA_DIR);
-      closers.push(() => embedded?.close());
+      onStop('embedded Kinesis and DynamoDB', () => embedded?.close());
       useEndpoints(embedded);
     }
     const kinesis: KinesisClient = createKinesisClient();
     const dynamo: DynamoDBClient = createDynamoClient();
-    closers.push(() => {
+    onStop('AWS clients', () => {
       kinesis.destroy();
       dynamo.destroy();
     });
@@ -189,23 +195,23 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     const metrics = new Registry();
     const apiMetrics = createApiMetrics(metrics);
     const changes: ResponseChanges = await openResponseChanges(env.REDIS_URL, { logger, cacheReads: apiMetrics.cacheReads });
-    closers.push(() => changes.close());
+    onStop('agent cache and change feed', () => changes.close());
 
     const registryStore = openRegistryStore(env, o.rawEnv);
     const registry = new RegistryWatcher(registryStore, { logger });
     await registry.start();
-    closers.push(() => registry.stop());
+    onStop('registry watcher', () => registry.stop());
     const demo = await createDemoAppOnFirstStart(registry, new AppRegistry(registryStore, builtInDetectors), logger);
 
     const detection = await openDetection(env, o.rawEnv, logger, { registry, notifier: changes.notifier });
-    closers.push(() => detection.close());
+    onStop('detection (sinks, playbooks, retry queue)', () => detection.close());
 
     let digester: Digester | undefined;
     if (detection.queue !== undefined) {
       const retried = new DynamoResponseStore(createDynamoClient(), env.RIPOSTE_RESPONSES_TABLE);
       digester = new Digester(detection.queue, new NotifyingSettledWriter(retried, changes.notifier), { logger });
       digester.start();
-      closers.push(() => digester?.stop());
+      onStop('digester', () => digester?.stop());
       detection.stores.push(retried);
     }
 
@@ -237,10 +243,10 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     // The driver starts before the port opens: an agent never posts to a server that reads nothing.
     if (driver !== undefined) {
       await driver.start();
-      closers.push(() => driver?.stop());
+      onStop('local driver', () => driver?.stop());
     }
     const address = await api.listen({ port: env.PORT, host: env.HOST });
-    closers.push(() => api.close());
+    onStop('APIs', () => api.close());
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
 
     logger.info(

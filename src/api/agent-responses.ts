@@ -26,6 +26,8 @@ export interface ResponsesRouteDeps {
   clock: () => number;
   /** Aborted when the server closes, so held requests answer at once instead of at the end of their wait. */
   closing: AbortSignal;
+  /** The held requests in progress, so that closing can wait until each has answered. */
+  held: Set<Promise<unknown>>;
 }
 
 function querySchema(maxWait: number) {
@@ -67,12 +69,17 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     reply.raw.once('close', onClose);
-    deps.closing.addEventListener('abort', onClose, { once: true });
+    // A request that got past routing as the server began to close must not wait out its `wait`.
+    if (deps.closing.aborted) abort.abort();
+    else deps.closing.addEventListener('abort', onClose, { once: true });
+    const polling = poll(appId, cursor, wait * 1000, abort.signal);
+    deps.held.add(polling);
     try {
-      const page = await poll(appId, cursor, wait * 1000, abort.signal);
+      const page = await polling;
       const now = clock();
       return { responses: page.responses.map((r) => agentView(r, now)), cursor: encodeAgentCursor(page.cursor), more: page.more };
     } finally {
+      deps.held.delete(polling);
       reply.raw.off('close', onClose);
       deps.closing.removeEventListener('abort', onClose);
     }

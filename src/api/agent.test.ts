@@ -1,4 +1,5 @@
 /** The agent endpoints over inject(): rules with ETags, the change feed, and the long-poll. */
+import { Agent, get as httpGet } from 'node:http';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
 import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
@@ -200,5 +201,29 @@ describe('long-poll: GET /v1/agent/responses?since=…&wait=…', () => {
     const response = await waiting;
     expect(response.statusCode).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('closing a listening server', () => {
+  test('answers a held long-poll and finishes within a second, keep-alive connections and all', async () => {
+    const address = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const agent = new Agent({ keepAlive: true });
+    const fetchJson = (path: string) =>
+      new Promise<{ cursor: string; responses: unknown[] }>((resolve, reject) => {
+        const request = httpGet(`${address}${path}`, { agent, headers: bearer(api.tokens.shop as string) }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve(JSON.parse(body) as { cursor: string; responses: unknown[] }));
+        });
+        request.on('error', reject);
+      });
+    const { cursor } = await fetchJson('/v1/agent/responses');
+    const started = Date.now();
+    const waiting = fetchJson(`/v1/agent/responses?since=${cursor}&wait=30`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await api.app.close();
+    expect(await waiting).toMatchObject({ responses: [] });
+    expect(Date.now() - started).toBeLessThan(1500);
+    agent.destroy();
   });
 });

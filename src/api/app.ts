@@ -47,6 +47,8 @@ export interface ApiDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** How long requests in flight may take to finish once the server closes. */
+const CLOSE_GRACE_MS = 1000;
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -61,6 +63,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes,
     return503OnClosing: true,
+    // Keep-alive connections idle at close are closed, not left to time out.
+    forceCloseConnections: 'idle',
     // An id from a proxy in front is kept if it is sane, so one request can be followed across logs.
     requestIdHeader: false,
     genReqId: (request) => {
@@ -92,7 +96,23 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     else request.log.info(fields, 'request');
   });
   registerHttpMetrics(app, metrics);
-  app.addHook('onClose', async () => closing.abort());
+  // Closing: held long-polls are answered before the server stops listening (preClose, not onClose:
+  // fastify runs onClose only once every connection has ended, which a held request would delay to
+  // the end of its wait). Clients on keep-alive connections may go on sending meanwhile (each is
+  // answered 503): answers then say `connection: close`, connections gone idle are closed as they go,
+  // and what is still open a grace period later is closed outright, so that stopping is bounded.
+  const held = new Set<Promise<unknown>>();
+  const timers: NodeJS.Timeout[] = [];
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing.signal.aborted) reply.header('connection', 'close');
+  });
+  app.addHook('preClose', async () => {
+    closing.abort();
+    timers.push(setInterval(() => app.server.closeIdleConnections(), 100).unref());
+    await Promise.allSettled([...held]);
+    timers.push(setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref());
+  });
+  app.addHook('onClose', async () => timers.forEach(clearTimeout));
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const known = error instanceof ApiError ? error : translate(error as FastifyError, limits);
@@ -115,7 +135,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerHealth(app, () => deps.registry.health(), versionOf());
   registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent });
   registerAgentRules(app, { reads, pack: deps.rulesPack ?? loadRulesPack(), authenticate: authenticateAgent, clock });
-  registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal });
+  registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal, held });
   if (deps.adminToken !== undefined) {
     registerAdmin(app, { directory: deps.registry, reader: deps.reader, notifier, authenticate: adminAuth(deps.adminToken), clock });
   }
