@@ -20,6 +20,11 @@ if (existsSync(source)) {
 // In `riposte kcl` standard output belongs to the MultilangDaemon: claim it before any other module
 // loads, so that not even a dependency printing as it loads can corrupt the protocol.
 if (process.argv[2] === 'kcl') require(join(base, 'src', 'drivers', 'kcl', 'stdout-guard')).claimProcessStdout();
+// A reader that stops reading (`riposte --help | head`) is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 require(entry)
   .main(process.argv.slice(2))
   .then((code) => {

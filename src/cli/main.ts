@@ -20,8 +20,8 @@ const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr:
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('riposte')
     .description(
-      'Riposte detects large-scale attacks across all the security agents of an application\n' +
-        '(brute force, credential stuffing, account takeover, floods, scanners) and answers them\n' +
+      'Riposte detects large-scale attacks across all the security agents of an application ' +
+        '(brute force, credential stuffing, account takeover, floods, scanners) and answers them ' +
         'with ban and redirect responses that the agents enforce.',
     )
     .version(versionOf(), '-V, --version')

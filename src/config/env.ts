@@ -8,7 +8,9 @@
  */
 import { z } from 'zod';
 
-const seconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`);
+const seconds = (fallback: number) => wholeNumber('a whole number of seconds (0 or more)', 0).default(fallback);
 const name = /^[a-zA-Z0-9_.-]+$/;
 
 export const EnvSchema = z.object({
@@ -26,16 +28,13 @@ export const EnvSchema = z.object({
   RIPOSTE_PLAYBOOKS_DIR: z.string().min(1).optional().describe('Playbooks: DIR/*.yaml for every application, DIR/<appId>/*.yaml for one; watched for changes.'),
   RIPOSTE_LATENESS_SECONDS: seconds(120).describe('How far behind the newest event a report may arrive and still count.'),
   RIPOSTE_FUTURE_TOLERANCE_SECONDS: seconds(300).describe('How far ahead of its arrival in Kinesis an event time may be (broken agent clocks).'),
-  RIPOSTE_MAX_WINDOW_STATES: z.coerce
-    .number()
-    .int()
-    .min(1000)
+  RIPOSTE_MAX_WINDOW_STATES: wholeNumber('a whole number of at least 1000', 1000)
     .default(1_000_000)
     .describe('Memory budget of one shard processor, in window states (plan on about 320 bytes each); the least recently seen are evicted beyond it.'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('Port of the ingest, agent and admin APIs and /metrics (0: any free port).'),
+  PORT: wholeNumber('a port number from 0 to 65535', 0, 65535).default(8080).describe('Port of the ingest, agent and admin APIs and /metrics (0: any free port).'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Address the APIs listen on.'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional().describe('Redis (e.g. redis://127.0.0.1:6379/0): the retry queue, the agent read cache, long-poll wake-ups across processes.'),
-  RIPOSTE_RETRY_QUEUE_URL: z.url().optional().describe('SQS queue URL for failed response writes (production); takes precedence over Redis for the retry queue.'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' }).optional().describe('Redis (e.g. redis://127.0.0.1:6379/0): the retry queue, the agent read cache, long-poll wake-ups across processes.'),
+  RIPOSTE_RETRY_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/riposte-retry' }).optional().describe('SQS queue URL for failed response writes (production); takes precedence over Redis for the retry queue.'),
   RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Bearer token of the admin API; without it the admin API is off.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (JSON lines on standard error; readable on a terminal).'),
 });
