@@ -8,7 +8,21 @@ import { fieldPathProblem } from '../events/fields';
 import { compileMatch, MatchSpecError } from '../events/match';
 import { MAX_SEQUENCE_EVENTS, MAX_SEQUENCE_STEPS } from '../window/sequence';
 
-const MAX_WINDOW_SECONDS = 7 * 86400;
+const DAY = 86400;
+
+/**
+ * The bounds a plan must stay within, shared with the playbook checks so a playbook is refused for
+ * the same reasons as the plan it becomes.
+ */
+export const PLAN_LIMITS = {
+  windowSeconds: 7 * DAY,
+  durationSeconds: 365 * DAY,
+  threshold: 1_000_000,
+  /** Values a distinct signal keeps per key. */
+  distinctValues: 10_000,
+  sequenceSteps: MAX_SEQUENCE_STEPS,
+  sequenceEvents: MAX_SEQUENCE_EVENTS,
+} as const;
 
 function positiveInteger(value: number, max: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= max;
@@ -34,36 +48,36 @@ export function planProblems(plan: DetectorPlan): string[] {
       }
     };
     matchProblem(signal.when, `${at}.when`);
-    if (!positiveInteger(signal.threshold, 1_000_000)) problems.push(`${at}.threshold: ${signal.threshold} is not an integer from 1 to 1000000`);
-    if (!positiveInteger(signal.windowSeconds, MAX_WINDOW_SECONDS)) {
-      problems.push(`${at}.windowSeconds: ${signal.windowSeconds} is not an integer from 1 to ${MAX_WINDOW_SECONDS} (7 days)`);
+    if (!positiveInteger(signal.threshold, PLAN_LIMITS.threshold)) problems.push(`${at}.threshold: ${signal.threshold} is not an integer from 1 to ${PLAN_LIMITS.threshold}`);
+    if (!positiveInteger(signal.windowSeconds, PLAN_LIMITS.windowSeconds)) {
+      problems.push(`${at}.windowSeconds: ${signal.windowSeconds} is not an integer from 1 to ${PLAN_LIMITS.windowSeconds} (7 days)`);
     }
     if (signal.kind === 'sequence') {
-      if (signal.after.length === 0 || signal.after.length >= MAX_SEQUENCE_STEPS) {
-        problems.push(`${at}.after: ${signal.after.length} steps before the last; a sequence has 2 to ${MAX_SEQUENCE_STEPS} steps in all`);
+      if (signal.after.length === 0 || signal.after.length >= PLAN_LIMITS.sequenceSteps) {
+        problems.push(`${at}.after: ${signal.after.length} steps before the last; a sequence has 2 to ${PLAN_LIMITS.sequenceSteps} steps in all`);
       }
       signal.after.forEach((step, j) => {
         matchProblem(step.when, `${at}.after[${j}].when`);
-        if (!positiveInteger(step.threshold, MAX_SEQUENCE_EVENTS)) {
-          problems.push(`${at}.after[${j}].threshold: ${step.threshold} is not an integer from 1 to ${MAX_SEQUENCE_EVENTS}`);
+        if (!positiveInteger(step.threshold, PLAN_LIMITS.sequenceEvents)) {
+          problems.push(`${at}.after[${j}].threshold: ${step.threshold} is not an integer from 1 to ${PLAN_LIMITS.sequenceEvents}`);
         }
       });
       const total = signal.after.reduce((sum, step) => sum + step.threshold, signal.threshold);
-      if (total > MAX_SEQUENCE_EVENTS) problems.push(`${at}: a complete sequence needs ${total} events; at most ${MAX_SEQUENCE_EVENTS}`);
+      if (total > PLAN_LIMITS.sequenceEvents) problems.push(`${at}: a complete sequence needs ${total} events; at most ${PLAN_LIMITS.sequenceEvents}`);
     }
     if (signal.kind === 'distinct') {
       const problem = fieldPathProblem(signal.field);
       if (problem !== null) problems.push(`${at}.field: ${problem}`);
-      if (signal.maxValues !== undefined && !positiveInteger(signal.maxValues, 10_000)) {
-        problems.push(`${at}.maxValues: ${signal.maxValues} is not an integer from 1 to 10000`);
+      if (signal.maxValues !== undefined && !positiveInteger(signal.maxValues, PLAN_LIMITS.distinctValues)) {
+        problems.push(`${at}.maxValues: ${signal.maxValues} is not an integer from 1 to ${PLAN_LIMITS.distinctValues}`);
       }
     }
   });
   const response = plan.response;
   const targetProblem = fieldPathProblem(response.target.field);
   if (targetProblem !== null) problems.push(`response.target.field: ${targetProblem}`);
-  if (!positiveInteger(response.durationSeconds, 365 * 86400)) {
-    problems.push(`response.durationSeconds: ${response.durationSeconds} is not an integer from 1 to 31536000 (a year)`);
+  if (!positiveInteger(response.durationSeconds, PLAN_LIMITS.durationSeconds)) {
+    problems.push(`response.durationSeconds: ${response.durationSeconds} is not an integer from 1 to ${PLAN_LIMITS.durationSeconds} (a year)`);
   }
   if (response.action === 'redirect' && (response.redirectUrl === undefined || response.redirectUrl === '')) {
     problems.push('response.redirectUrl: a redirect needs the URL agents send the target to');

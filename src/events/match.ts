@@ -35,7 +35,7 @@ export class MatchSpecError extends Error {
   }
 }
 
-const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
+export const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
 const OPERATORS = ['in', 'prefix', ...RANGE_OPERATORS, 'cidr', 'exists', 'regex', 'maxLength'] as const;
 
 function isScalar(value: unknown): value is Scalar {

@@ -14,6 +14,7 @@
  * ```
  */
 import { z } from 'zod';
+import { PLAN_LIMITS } from '../config/plan-check';
 import { RESPONSE_ACTIONS, TARGET_TYPES } from '../core/response';
 import { parseDuration } from './duration';
 import type { Path } from './locate';
@@ -64,7 +65,7 @@ export const PlaybookSchema = z.strictObject({
   groupBy: z.array(z.string()).min(1).max(4),
   window: duration,
   threshold: ThresholdSchema.optional(),
-  sequence: z.array(StepSchema).min(2).max(8).optional(),
+  sequence: z.array(StepSchema).min(2).max(PLAN_LIMITS.sequenceSteps).optional(),
   cooldown: duration.optional(),
   reason: z.string().min(1).max(256).optional(),
   response: ResponseSchema,

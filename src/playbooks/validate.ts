@@ -5,8 +5,8 @@
  */
 import type { MatchSpec } from '../core/detector';
 import type { TargetType } from '../core/response';
-import { compileMatch, MatchSpecError } from '../events/match';
-import { MAX_SEQUENCE_EVENTS } from '../window/sequence';
+import { PLAN_LIMITS } from '../config/plan-check';
+import { compileMatch, MatchSpecError, RANGE_OPERATORS } from '../events/match';
 import type { PlaybookCondition, PlaybookDefinition } from './definition';
 import { formatDuration } from './duration';
 import { fieldType, playbookFieldProblem, valueTypeProblem } from './fields';
@@ -14,13 +14,12 @@ import type { Issue } from './issues';
 import type { Path } from './locate';
 import type { RawPlaybook } from './spec';
 
-const DAY = 86400;
 const LIMITS = {
-  windowSeconds: { min: 1, max: 7 * DAY },
-  durationSeconds: { min: 1, max: 365 * DAY },
-  cooldownSeconds: { min: 0, max: 365 * DAY },
-  count: 1_000_000,
-  distinct: 10_000,
+  windowSeconds: { min: 1, max: PLAN_LIMITS.windowSeconds },
+  durationSeconds: { min: 1, max: PLAN_LIMITS.durationSeconds },
+  cooldownSeconds: { min: 0, max: PLAN_LIMITS.durationSeconds },
+  count: PLAN_LIMITS.threshold,
+  distinct: PLAN_LIMITS.distinctValues,
 } as const;
 const OBJECT_FIELDS = ['actor', 'user', 'attack', 'request', 'agent', 'props'];
 const REASON_PLACEHOLDERS = ['count', 'threshold', 'windowSeconds', 'field'];
@@ -68,7 +67,7 @@ function conditionTypeIssues(field: string, condition: unknown, at: Path): Issue
   if (textOperator !== undefined && type !== 'string') {
     return [{ path: [...at, textOperator], message: `${field} is a ${type}; ${textOperator} applies to text fields` }];
   }
-  const rangeOperator = ['gt', 'gte', 'lt', 'lte'].find((op) => op in c);
+  const rangeOperator = RANGE_OPERATORS.find((op) => op in c);
   if (rangeOperator !== undefined && type !== 'number') {
     return [{ path: [...at, rangeOperator], message: `${field} is ${type === 'string' ? 'text' : `a ${type}`}; ${rangeOperator} compares numbers` }];
   }
@@ -138,14 +137,14 @@ function conditionOf(raw: RawPlaybook, issues: Issue[]): PlaybookCondition | und
     let total = 0;
     const steps = raw.sequence.map((step, i) => {
       const count = step.count ?? 1;
-      if (count < 1 || count > MAX_SEQUENCE_EVENTS) issues.push({ path: ['sequence', i, 'count'], message: `${count} is out of range; from 1 to ${MAX_SEQUENCE_EVENTS}` });
+      if (count < 1 || count > PLAN_LIMITS.sequenceEvents) issues.push({ path: ['sequence', i, 'count'], message: `${count} is out of range; from 1 to ${PLAN_LIMITS.sequenceEvents}` });
       total += count;
       for (const field of Object.keys(step.match)) {
         if (field in common) issues.push({ path: ['sequence', i, 'match', field], key: true, message: `${field} is also in the playbook's match; set it in one place` });
       }
       return { match: { ...common, ...(step.match as MatchSpec) }, count };
     });
-    if (total > MAX_SEQUENCE_EVENTS) issues.push({ path: ['sequence'], key: true, message: `a complete sequence needs ${total} events; at most ${MAX_SEQUENCE_EVENTS}` });
+    if (total > PLAN_LIMITS.sequenceEvents) issues.push({ path: ['sequence'], key: true, message: `a complete sequence needs ${total} events; at most ${PLAN_LIMITS.sequenceEvents}` });
     return { kind: 'sequence', steps };
   }
   if (raw.threshold === undefined) {
