@@ -184,29 +184,13 @@ function advance(frontier: number[], shape: SequenceShape, time: number, mask: n
   }
 }
 
-/** The frontier over sealed and pending events, walked group by group as `fold` does. */
+/**
+ * The frontier over sealed and pending events: the sealed summary extended by every pending event.
+ * No window bound, since an in-order event may still be far later (`endsSequence` checks the span).
+ */
 function rebuildFrontier(state: SequenceState, shape: SequenceShape): number[] {
   const frontier = state.sealed.slice();
-  const { times, masks } = state;
-  const { total, stepOf, stepEnd } = shape;
-  const next = shape.buffer(0);
-  let i = 0;
-  while (i < times.length) {
-    const t = times[i] as number;
-    let g = i + 1;
-    while (g < times.length && times[g] === t) g++;
-    const avail = shape.countSteps(masks, i, g);
-    for (let p = 0; p < total; p++) next[p] = frontier[p] as number;
-    for (let p = 0; p < total; p++) {
-      const start = p === 0 ? t : (frontier[p] as number);
-      if (start === -Infinity) continue;
-      const j = stepOf[p + 1] as number;
-      const last = Math.min(p + (avail[j] as number), stepEnd[j] as number, total - 1);
-      for (let q = p + 1; q <= last; q++) if ((next[q] as number) < start) next[q] = start;
-    }
-    for (let p = 1; p < total; p++) frontier[p] = next[p] as number;
-    i = g;
-  }
+  extend(frontier, state, shape, state.times.length, Infinity);
   return frontier;
 }
 
@@ -220,14 +204,24 @@ function canComplete(state: SequenceState, shape: SequenceShape, at: number): bo
   return false;
 }
 
-/**
- * Folds pending[0, end) into the sealed summary, a group of equal times at a time: from each prefix
- * the group may add events to the step that prefix is filling, but cannot also start the next step,
- * which must come strictly later.
- */
+/** Folds pending[0, end) into the sealed summary. */
 function fold(state: SequenceState, shape: SequenceShape, end: number): void {
-  const { times, masks, sealed } = state;
-  const { total, stepOf, stepEnd, windowMs } = shape;
+  const { times, masks } = state;
+  extend(state.sealed, state, shape, end, shape.windowMs);
+  state.sealedThrough = Math.max(state.sealedThrough, times[end - 1] as number);
+  dropFront(times, end);
+  dropFront(masks, end);
+}
+
+/**
+ * Extends `starts` (latest start per prefix length) in place with pending[0, end), a group of equal
+ * times at a time: from each prefix the group may add events to the step that prefix is filling, but
+ * cannot also start the next step, which must come strictly later. Prefixes that start `windowMs` or
+ * more before a group can never complete and are not extended.
+ */
+function extend(starts: number[], state: SequenceState, shape: SequenceShape, end: number, windowMs: number): void {
+  const { times, masks } = state;
+  const { total, stepOf, stepEnd } = shape;
   const next = shape.buffer(0);
   let i = 0;
   while (i < end) {
@@ -235,20 +229,16 @@ function fold(state: SequenceState, shape: SequenceShape, end: number): void {
     let g = i + 1;
     while (g < end && times[g] === t) g++;
     const avail = shape.countSteps(masks, i, g);
-    for (let p = 0; p < total; p++) next[p] = sealed[p] as number;
+    for (let p = 0; p < total; p++) next[p] = starts[p] as number;
     for (let p = 0; p < total; p++) {
-      const start = p === 0 ? t : (sealed[p] as number);
+      const start = p === 0 ? t : (starts[p] as number);
       if (!(start > t - windowMs)) continue;
       const j = stepOf[p + 1] as number;
-      const last = Math.min(p + (avail[j] as number), stepEnd[j] as number, total - 1);
-      for (let q = p + 1; q <= last; q++) if ((next[q] as number) < start) next[q] = start;
+      raise(next, p, Math.min(avail[j] as number, (stepEnd[j] as number) - p, total - 1 - p), start);
     }
-    for (let p = 1; p < total; p++) sealed[p] = next[p] as number;
+    for (let p = 1; p < total; p++) starts[p] = next[p] as number;
     i = g;
   }
-  state.sealedThrough = Math.max(state.sealedThrough, times[end - 1] as number);
-  dropFront(times, end);
-  dropFront(masks, end);
 }
 
 /** `array.splice(0, n)` without allocating the array of removed items (this runs for most events). */
@@ -261,7 +251,7 @@ function dropFront(array: number[], n: number): void {
 
 /**
  * Whether the pending event at `at` takes part in a complete sequence: the same group-by-group walk
- * as `fold`, from the sealed prefixes, tracking separately the prefixes that used that event. Only
+ * as `extend`, from the sealed prefixes, tracking separately the prefixes that used that event. Only
  * prefixes that start less than W before it can matter.
  */
 function completes(state: SequenceState, shape: SequenceShape, at: number): WindowMatch | null {
