@@ -4,7 +4,7 @@
  * would silently match nothing: so playbooks name the fields of event v1, or `props.<name>` for what
  * the application sends itself.
  */
-import { closest } from '../core/did-you-mean';
+import { didYouMean } from '../core/did-you-mean';
 import { KNOWN_FIELDS, fieldPathProblem } from '../events/fields';
 
 export type FieldType = 'string' | 'number' | 'boolean' | 'any';
@@ -26,8 +26,7 @@ export function playbookFieldProblem(path: unknown): string | null {
   if (typeof path !== 'string') return `${JSON.stringify(path)} is not a field name`;
   if (path.startsWith('props.')) return fieldPathProblem(path);
   if ((KNOWN_FIELDS as readonly string[]).includes(path)) return null;
-  const guess = closest(path, KNOWN_FIELDS);
-  return `"${path}" is not an event field${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; fields are ${PLAYBOOK_FIELDS.join(', ')}`;
+  return `"${path}" is not an event field${didYouMean(path, KNOWN_FIELDS)}; fields are ${PLAYBOOK_FIELDS.join(', ')}`;
 }
 
 /** Whether a value of `field` can equal `value`: a quoted "404" never equals the status 404. */
