@@ -11,7 +11,7 @@ import { StaticAppConfigSource, type AppConfigSource } from '../config/app-confi
 import { loadSettingsFile } from '../config/settings-file';
 import type { SecurityResponse } from '../core/response';
 import { PROCESSOR_DEFAULTS, ShardProcessor } from '../engine/processor';
-import type { ShardRecord } from '../engine/types';
+import { replayLines } from '../engine/replay-lines';
 import { withPlaybookDirectory } from '../playbooks/load';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { formatResponseTable } from './format';
@@ -37,8 +37,6 @@ export interface ReplaySummary {
   responses: SecurityResponse[];
 }
 
-const BATCH_LINES = 1000;
-
 /** Where the detectors come from; playbooks add to it. */
 export type ConfigFactory = (settingsPath: string | undefined) => AppConfigSource;
 
@@ -59,31 +57,17 @@ export async function replay(file: string, options: ReplayOptions, io: CliIo, co
   const lines = createInterface({ input, crlfDelay: Infinity });
   const progress = new Progress(io.stderr);
   const responses: SecurityResponse[] = [];
-  let batch: ShardRecord[] = [];
-  let lineNumber = 0;
-
-  const flush = async (): Promise<void> => {
-    const outcome = await processor.processBatch(batch);
-    batch = [];
+  const lineCount = await replayLines(lines, processor, store, (outcome, linesRead) => {
     for (const letter of outcome.deadLetters) {
       progress.clear();
       io.stderr.write(`${file === '-' ? 'stdin' : file}:${letter.sequenceNumber}: ${letter.reason}\n`);
     }
-    await store.write(outcome.responses);
     for (const r of outcome.responses) {
       responses.push(r);
       if (options.json === true) io.stdout.write(`${JSON.stringify(r)}\n`);
     }
-    progress.update(`${lineNumber} lines, ${responses.length} responses`);
-  };
-
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    batch.push({ data: Buffer.from(line), sequenceNumber: String(lineNumber), subSequenceNumber: 0 });
-    if (batch.length >= BATCH_LINES) await flush();
-  }
-  await flush();
+    progress.update(`${linesRead} lines, ${responses.length} responses`);
+  });
   progress.clear();
 
   if (options.json !== true) io.stdout.write(formatResponseTable(responses));
@@ -93,7 +77,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIo, co
     `${s.records} events read: ${s.accepted} counted, ${s.rejected} rejected, ${s.late} late, ${s.duplicates} duplicates; ` +
       `${responses.length} responses${perDetector === '' ? '' : ` (${perDetector})`}\n`,
   );
-  return { lines: lineNumber, events: s.records, rejected: s.rejected, late: s.late, duplicates: s.duplicates, responses };
+  return { lines: lineCount, events: s.records, rejected: s.rejected, late: s.late, duplicates: s.duplicates, responses };
 }
 
 export function replayCommand(cli: CliContext, configFor?: ConfigFactory): Command {

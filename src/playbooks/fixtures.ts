@@ -22,7 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { StaticAppConfigSource } from '../config/app-config';
 import type { SecurityResponse } from '../core/response';
 import { ShardProcessor } from '../engine/processor';
-import type { ShardRecord } from '../engine/types';
+import { replayLines } from '../engine/replay-lines';
 import { PlaybookConfigSource } from './config-source';
 import { parsePlaybook } from './parse';
 import { formatProblem } from './problems';
@@ -41,6 +41,8 @@ export interface FixtureCase {
 export interface PlaybookUnderTest {
   name: string;
   file: string;
+  /** Whether the playbook itself parses and validates (its cases can run). */
+  valid: boolean;
   /** Problems with the playbook or its folder: invalid, undocumented, untested. */
   problems: string[];
   cases: FixtureCase[];
@@ -70,15 +72,15 @@ export class PlaybookFixtures {
       if (!existsSync(join(this.dir, `${name}.md`))) problems.push(`${name}.md is missing: say in plain words what ${name} detects and why`);
       const cases = this.casesOf(name);
       if (cases.length === 0) problems.push(`fixtures/${name}/ has no case: add one folder per behaviour, with events.jsonl and responses.yaml`);
-      return { name, file: path, problems, cases };
+      return { name, file: path, valid: parsed.ok, problems, cases };
     });
   }
 
-  /** Fixture folders that belong to no playbook (a renamed playbook leaves them behind). */
-  orphanFixtures(): string[] {
+  /** Fixture folders that belong to none of `playbooks` (a renamed playbook leaves them behind). */
+  orphanFixtures(playbooks: readonly PlaybookUnderTest[] = this.playbooks()): string[] {
     const fixtures = join(this.dir, 'fixtures');
     if (!existsSync(fixtures)) return [];
-    const names = new Set(this.playbooks().map((p) => p.name));
+    const names = new Set(playbooks.map((p) => p.name));
     return readdirSync(fixtures).filter((d) => !names.has(d));
   }
 
@@ -105,10 +107,10 @@ export class PlaybookFixtures {
     const playbooks = this.playbooks();
     const results: CaseResult[] = [];
     for (const p of playbooks) {
-      if (p.problems.some((problem) => problem.startsWith(p.file))) continue; // invalid: nothing to run
+      if (!p.valid) continue;
       for (const c of p.cases) results.push(await this.runCase(p, c));
     }
-    return { playbooks, results, orphans: this.orphanFixtures() };
+    return { playbooks, results, orphans: this.orphanFixtures(playbooks) };
   }
 
 }
@@ -118,15 +120,12 @@ async function replayFixture(playbook: PlaybookUnderTest, eventsFile: string): P
   const config = new PlaybookConfigSource(new StaticAppConfigSource([]), { playbooksFor: () => [entry] });
   const store = new MemoryResponseStore();
   const processor = new ShardProcessor({ shardId: 'fixture', config, history: store });
-  const records: ShardRecord[] = readFileSync(eventsFile, 'utf8')
-    .split('\n')
-    .map((line, i) => ({ line, n: i + 1 }))
-    .filter(({ line }) => line.trim() !== '')
-    .map(({ line, n }) => ({ data: Buffer.from(line), sequenceNumber: String(n), subSequenceNumber: 0 }));
-  const outcome = await processor.processBatch(records);
-  for (const letter of outcome.deadLetters) throw new Error(`${eventsFile}:${letter.sequenceNumber}: fixture event rejected: ${letter.reason}`);
-  await store.write(outcome.responses);
-  return outcome.responses;
+  const responses: SecurityResponse[] = [];
+  await replayLines(readFileSync(eventsFile, 'utf8').split('\n'), processor, store, (outcome) => {
+    for (const letter of outcome.deadLetters) throw new Error(`${eventsFile}:${letter.sequenceNumber}: fixture event rejected: ${letter.reason}`);
+    responses.push(...outcome.responses);
+  });
+  return responses;
 }
 
 function readExpected(file: string): ExpectedFixtureResponse[] {

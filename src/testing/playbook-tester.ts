@@ -21,7 +21,7 @@ export class PlaybookTester {
     const playbooks = this.fixtures.playbooks();
     describe(`playbooks in ${this.dir}`, () => {
       it('has no fixtures for playbooks that do not exist', () => {
-        expect(this.fixtures.orphanFixtures()).toEqual([]);
+        expect(this.fixtures.orphanFixtures(playbooks)).toEqual([]);
       });
       for (const p of playbooks) {
         describe(p.name, () => {
