@@ -29,7 +29,6 @@ export interface SafeRegex {
 
 /** Compiles `pattern` for inputs of at most `maxLength` characters; returns what is wrong with it instead when it cannot. */
 export function compileSafeRegex(pattern: string, maxLength: number): SafeRegex | string {
-  if (typeof pattern !== 'string') return 'expected a string';
   if (pattern.length > MAX_PATTERN_LENGTH) return `pattern is ${pattern.length} characters; at most ${MAX_PATTERN_LENGTH}`;
   let re: RE2JS;
   try {
@@ -46,10 +45,4 @@ export function compileSafeRegex(pattern: string, maxLength: number): SafeRegex 
     );
   }
   return { test: (input) => re.test(input), programSize };
-}
-
-/** Returns what makes `pattern` unusable at the default input bound, or null when it can run. */
-export function checkRegexSafety(pattern: string, maxLength = 256): string | null {
-  const compiled = compileSafeRegex(pattern, maxLength);
-  return typeof compiled === 'string' ? compiled : null;
 }

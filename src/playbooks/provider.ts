@@ -22,8 +22,6 @@ export interface PlaybookProvider {
   playbooksFor(appId: string): readonly PlaybookEntry[];
 }
 
-export const noPlaybooks: PlaybookProvider = { playbooksFor: () => [] };
-
 /**
  * The registry's playbooks: `lookup` returns the application's list (or undefined), from the
  * registry's in-memory cache; the same list object while it has not changed.

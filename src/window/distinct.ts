@@ -13,7 +13,7 @@
  */
 import type { WindowMatch } from './types';
 
-export const SAMPLE_LIMIT = 5;
+const SAMPLE_LIMIT = 5;
 
 /**
  * Adds a sighting of `value` at `time` to a key's `values` (ordered by their last `times`) and

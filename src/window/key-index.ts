@@ -15,7 +15,7 @@ import { CharArena } from './char-arena';
 
 const EMPTY = 0; // buckets hold slot + 1, then the key's hash
 
-export function hashKey(key: string): number {
+function hashKey(key: string): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h;

@@ -66,18 +66,15 @@ export class KeyedWindows<S extends WindowState> implements WindowTable {
     this.budget.size++;
   }
 
-  /**
-   * Drops keys whose newest event is older than `horizon` (ms). `prune`, when given, also trims what
-   * an active key keeps and tells whether anything is left.
-   */
-  expire(horizon: number, now: number, prune?: (state: S, horizon: number) => boolean): number {
+  /** Drops keys whose newest event is older than `horizon` (ms). */
+  expire(horizon: number, now: number): number {
     const horizonStamp = toStamp(horizon);
     const nowStamp = toStamp(now);
     let dropped = 0;
     for (const [key, state] of this.states) {
       if (state.stamp >= horizonStamp) break;
       this.states.delete(key);
-      if (state.newest() < horizon || (prune !== undefined && !prune(state, horizon))) {
+      if (state.newest() < horizon) {
         dropped++;
       } else {
         state.stamp = nowStamp;

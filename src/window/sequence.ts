@@ -31,9 +31,9 @@
 import type { WindowMatch } from './types';
 
 /** Pending events kept per key before the oldest are folded early. */
-export const SEQUENCE_CAP = 1024;
+const SEQUENCE_CAP = 1024;
 /** Pending events are folded, when older than the watermark, once a key holds this many. */
-export const SEQUENCE_FOLD_AT = 16;
+const SEQUENCE_FOLD_AT = 16;
 /** At most this many steps, so a step mask fits a small integer. */
 export const MAX_SEQUENCE_STEPS = 8;
 /** Events in one complete sequence (the sum of the steps' thresholds), at most. */
