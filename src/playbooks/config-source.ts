@@ -13,6 +13,7 @@
 import type { AppConfig, AppConfigSource } from '../config/app-config';
 import type { ResolvedDetector } from '../core/detector';
 import { silentLogger, type Logger } from '../core/ports';
+import { positionIn } from './locate';
 import { parsePlaybook, type ParseResult } from './parse';
 import { formatProblem, type PlaybookProblem } from './problems';
 import type { PlaybookEntry, PlaybookProvider } from './provider';
@@ -58,14 +59,20 @@ export class PlaybookConfigSource implements AppConfigSource {
     const problems: PlaybookProblem[] = [];
     const taken = new Set(base.detectors.map((d) => d.name));
     for (const entry of entries) {
-      const result = this.parse(entry);
+      // Checked before parsing: a playbook that cannot run under its name is not reported as loaded.
       if (taken.has(entry.name)) {
-        const problem = { origin: entry.origin, line: 1, col: 1, path: 'name', message: `"${entry.name}" is already the name of another detector or playbook of ${appId}` };
+        const problem = {
+          origin: entry.origin,
+          ...positionIn(entry.yaml, ['name']),
+          path: 'name',
+          message: `"${entry.name}" is already the name of another detector or playbook of ${appId}; choose another name (taken: ${[...taken].join(', ')})`,
+        };
         problems.push(problem);
         this.refuse(`${appId}\n${entry.origin}\n${entry.yaml}`, [problem], appId);
         continue;
       }
       taken.add(entry.name);
+      const result = this.parse(entry);
       if (result.ok) {
         if (!result.playbook.definition.enabled) continue;
         // A new text with the same plan (a comment, the description) keeps the running object, so

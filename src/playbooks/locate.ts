@@ -2,13 +2,19 @@
  * Where a value sits in a YAML file: the line and column of the node at a path, so that every
  * problem in a playbook points at the text to fix.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
 export type Path = readonly (string | number)[];
 
 export interface Position {
   line: number;
   col: number;
+}
+
+/** The position of the value at `path` in a playbook's text, for a problem found after parsing. */
+export function positionIn(text: string, path: Path): Position {
+  const lines = new LineCounter();
+  return new YamlLocator(parseDocument(text, { lineCounter: lines }), lines).position(path);
 }
 
 export class YamlLocator {

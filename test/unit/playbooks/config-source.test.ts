@@ -83,9 +83,10 @@ describe('adding playbooks to an application configuration', () => {
     const { source } = sourceWith([entry('login-brute-force', yaml('login-brute-force', 20)), entry('a', yaml('a', 20)), entry('a', yaml('a', 5))]);
     expect(names(source)).toEqual(['login-brute-force', 'a']);
     expect(threshold(source, 'a')).toBe(20);
-    expect(source.problemsFor('shop').map((p) => p.message)).toEqual([
-      '"login-brute-force" is already the name of another detector or playbook of shop',
-      '"a" is already the name of another detector or playbook of shop',
+    expect(source.problemsFor('shop').map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`)).toEqual([
+      '1:7: name: "login-brute-force" is already the name of another detector or playbook of shop; choose another name (taken: login-brute-force)',
+      '1:7: name: "a" is already the name of another detector or playbook of shop; choose another name (taken: login-brute-force, a)',
     ]);
+    expect(source.stats.loaded).toBe(1);
   });
 });
