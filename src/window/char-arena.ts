@@ -3,6 +3,8 @@
  * a million keys then costs the garbage collector nothing to trace. Freed strings leave holes; the
  * arena compacts itself when half of it is holes, and doubles when it is full of live text.
  */
+import { grown } from './arrays';
+
 export class CharArena {
   private chars: Uint16Array;
   private used = 0;
@@ -54,12 +56,8 @@ export class CharArena {
 
   /** Follows the slot capacity of the table that owns the arena. */
   growSlots(capacity: number): void {
-    const offsets = new Int32Array(capacity);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const lengths = new Int32Array(capacity);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
+    this.offsets = grown(this.offsets, capacity);
+    this.lengths = grown(this.lengths, capacity);
   }
 
   private makeRoom(needed: number, slotsInUse: number): void {

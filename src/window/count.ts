@@ -17,6 +17,7 @@
  * same time and id, so it is recognised among the times equal to its own, and counted once. This is
  * the whole of duplicate detection for counts: no index of every id seen is needed.
  */
+import { dropFront, insertPair } from './arrays';
 import { DUPLICATE, type WindowMatch } from './types';
 
 export function countCap(threshold: number, windowMs: number, latenessMs: number): number {
@@ -40,23 +41,14 @@ export function addToCount(
 ): WindowMatch | null {
   let drop = 0;
   while (drop < times.length && (times[drop] as number) < horizon) drop++;
-  if (drop > 0) {
-    times.splice(0, drop);
-    ids.splice(0, drop);
-  }
+  dropFront(times, ids, drop);
 
   let at = times.length;
   while (at > 0 && (times[at - 1] as number) > time) at--;
   if (idHash !== 0) {
     for (let j = at - 1; j >= 0 && times[j] === time; j--) if (ids[j] === idHash) return DUPLICATE;
   }
-  if (at === times.length) {
-    times.push(time);
-    ids.push(idHash);
-  } else {
-    times.splice(at, 0, time);
-    ids.splice(at, 0, idHash);
-  }
+  insertPair(times, ids, at, time, idHash);
   if (times.length > cap) {
     times.shift();
     ids.shift();

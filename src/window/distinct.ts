@@ -11,6 +11,7 @@
  * every kept value is inside the window and the key has fired: evicting the oldest value cannot hide
  * an attack.
  */
+import { dropFront, insertPair } from './arrays';
 import type { WindowMatch } from './types';
 
 const SAMPLE_LIMIT = 5;
@@ -42,10 +43,7 @@ export function addToDistinct(
   let drop = 0;
   while (drop < times.length && (times[drop] as number) <= newest - windowMs) drop++;
   if (times.length - drop > cap) drop = times.length - cap;
-  if (drop > 0) {
-    values.splice(0, drop);
-    times.splice(0, drop);
-  }
+  dropFront(values, times, drop);
   if (values.length < threshold) return null;
   return {
     count: values.length,
@@ -58,11 +56,5 @@ export function addToDistinct(
 function insert(values: string[], times: number[], value: string, time: number): void {
   let at = times.length;
   while (at > 0 && (times[at - 1] as number) > time) at--;
-  if (at === times.length) {
-    values.push(value);
-    times.push(time);
-  } else {
-    values.splice(at, 0, value);
-    times.splice(at, 0, time);
-  }
+  insertPair(values, times, at, value, time);
 }

@@ -11,6 +11,7 @@
  * tables are large (a bucket per fresh actor), and memory latency, not arithmetic, is their cost.
  */
 
+import { grown } from './arrays';
 import { CharArena } from './char-arena';
 
 const EMPTY = 0; // buckets hold slot + 1, then the key's hash
@@ -127,9 +128,7 @@ export class KeyIndex {
 
   private growSlots(): void {
     const capacity = this.hashes.length * 2;
-    const hashes = new Int32Array(capacity);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.hashes = grown(this.hashes, capacity);
     this.arena.growSlots(capacity);
     this.onGrow(capacity);
   }

@@ -28,6 +28,7 @@
  * and from then on its reports older than those are refused (counted in `shape.refused`); below the
  * cap the primitive is exact for any order of arrival.
  */
+import { insertPair } from './arrays';
 import type { WindowMatch } from './types';
 
 /** Pending events kept per key before the oldest are folded early. */
@@ -153,8 +154,7 @@ export function addToSequence(state: SequenceState, shape: SequenceShape, time: 
     state.frontier = null;
     let at = n;
     while (at > 0 && (times[at - 1] as number) > time) at--;
-    times.splice(at, 0, time);
-    masks.splice(at, 0, mask);
+    insertPair(times, masks, at, time, mask);
     match = canComplete(state, shape, at) ? completes(state, shape, at) : null;
   }
 

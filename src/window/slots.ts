@@ -14,6 +14,7 @@
  * binds, evicts those not seen since it last passed — giving the others a second chance. Fresh
  * actors seen once are the first to go, an attacker reporting steadily the last.
  */
+import { grown } from './arrays';
 import { addToCount } from './count';
 import { addToDistinct } from './distinct';
 import { CharArena } from './char-arena';
@@ -119,12 +120,8 @@ abstract class SlotTable implements WindowTable {
 
   /** Slot-indexed arrays follow the key index's capacity. */
   protected grow(capacity: number): void {
-    const newest = new Float64Array(capacity);
-    newest.set(this.newest);
-    this.newest = newest;
-    const seen = new Uint8Array(capacity);
-    seen.set(this.seen);
-    this.seen = seen;
+    this.newest = grown(this.newest, capacity);
+    this.seen = grown(this.seen, capacity);
   }
 }
 
@@ -160,9 +157,7 @@ export class CountTable extends SlotTable {
 
   protected override grow(capacity: number): void {
     super.grow(capacity);
-    const ids = new Float64Array(capacity);
-    ids.set(this.firstId);
-    this.firstId = ids;
+    this.firstId = grown(this.firstId, capacity);
   }
 }
 
