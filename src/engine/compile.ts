@@ -3,7 +3,8 @@
  * and a window per signal. Built-in detectors and playbooks both pass through here, which is why a
  * playbook costs what the equivalent built-in costs.
  */
-import type { DetectorPlan, ResolvedDetector, SequenceSignal, SignalSpec } from '../core/detector';
+import { isDeepStrictEqual } from 'node:util';
+import type { DetectorPlan, MatchSpec, ResolvedDetector, SequenceSignal, SignalSpec } from '../core/detector';
 import { compileKey } from '../events/fields';
 import { compileMatch, type CompiledMatch } from '../events/match';
 import type { RiposteEvent } from '../events/schema';
@@ -25,7 +26,7 @@ export interface CompiledSignal {
   readonly duplicateSafe: boolean;
   /**
    * Adds the event to its group's window; reports the window it completes, null, or DUPLICATE.
-   * `idHash` is the hash of the event's id (0 without one).
+   * `idHash` is the hash of the event's id (0 without one). Called only for events `match` accepted.
    */
   observe(key: string, event: RiposteEvent, time: number, oldestOnTime: number, idHash: number): WindowMatch | null;
 }
@@ -112,20 +113,23 @@ export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget
 
 /**
  * A sequence subscribes to the events of every step; `observe` then works out which steps the event
- * matches (usually one predicate more: the union stops at the first step that matches). Its state
- * keeps no event ids, so the processor's index of ids keeps a report delivered twice out of it.
+ * matches. An event `match` accepted met some step whole, so it meets the conditions every step
+ * shares (a playbook's own `match`, often a regex): `observe` tests only each step's own conditions.
+ * Its state keeps no event ids, so the processor's index of ids keeps a report delivered twice out of
+ * it.
  */
 function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudget): CompiledSignal {
   const steps = [...spec.after, { when: spec.when, threshold: spec.threshold }];
   const matches = steps.map((s, i) => compileMatch(s.when, i < spec.after.length ? `${where}.after[${i}].when` : `${where}.when`));
-  const tests = matches.map((m) => m.test);
+  const stepTests = matches.map((m) => m.test);
+  const tests = withoutShared(steps.map((s) => s.when)).map((when) => compileMatch(when).test);
   const types = [...new Set(matches.flatMap((m) => m.types))];
   const windowMs = spec.windowSeconds * 1000;
   const shape = new SequenceShape(steps.map((s) => s.threshold), windowMs);
   const windows = new KeyedWindows<SequenceState>(budget);
   return {
     spec,
-    match: { test: (e) => anyOf(tests, e), types },
+    match: { test: (e) => anyOf(stepTests, e), types },
     windowMs,
     windows,
     duplicateSafe: false,
@@ -141,6 +145,13 @@ function compileSequence(spec: SequenceSignal, where: string, budget: WindowBudg
       return addToSequence(state, shape, time, mask, oldestOnTime);
     },
   };
+}
+
+/** Each spec without the conditions that every spec has, equal. */
+function withoutShared(specs: readonly MatchSpec[]): MatchSpec[] {
+  const [first = {}, ...others] = specs;
+  const shared = new Set(Object.keys(first).filter((field) => others.every((s) => field in s && isDeepStrictEqual(s[field], first[field]))));
+  return specs.map((s) => Object.fromEntries(Object.entries(s).filter(([field]) => !shared.has(field))));
 }
 
 function anyOf(tests: readonly ((e: RiposteEvent) => boolean)[], event: RiposteEvent): boolean {
