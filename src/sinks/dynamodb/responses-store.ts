@@ -54,6 +54,16 @@ export class ResponseWriteError extends Error {
     super(`${failed.length} response write(s) failed (first: ${failed[0]?.appId}/${failed[0]?.id}): ${errorText(cause)}`, { cause });
     this.name = 'ResponseWriteError';
   }
+
+  /** The error naming the failed outcomes of a settled write, with the first failure as cause; undefined when none failed. */
+  static fromOutcomes(outcomes: readonly PutOutcome[]): ResponseWriteError | undefined {
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    if (failed.length === 0) return undefined;
+    return new ResponseWriteError(
+      failed.map((o) => o.response),
+      failed[0]!.error,
+    );
+  }
 }
 
 /** Counters for the metrics endpoint, read when scraped. */
@@ -106,14 +116,8 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
 
   /** Resolves once every response is in the table; rejects with ResponseWriteError naming those that are not. */
   async write(responses: readonly SecurityResponse[]): Promise<void> {
-    const outcomes = await this.writeSettled(responses);
-    const failed = outcomes.filter((o) => o.status === 'failed');
-    if (failed.length > 0) {
-      throw new ResponseWriteError(
-        failed.map((o) => o.response),
-        failed[0]!.error,
-      );
-    }
+    const error = ResponseWriteError.fromOutcomes(await this.writeSettled(responses));
+    if (error !== undefined) throw error;
   }
 
   /** Writes each response and says what became of it; never rejects. */
@@ -246,6 +250,7 @@ function toStored(item: ResponseItem): StoredResponse {
   return { ...responseFields(item), revokedAt: item.revokedAt ?? null, changeKey: item.changeKey };
 }
 
-function errorText(error: unknown): string {
+/** An error as one line for a message: its name and message, or the thrown value as text. */
+export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
