@@ -34,8 +34,6 @@ export interface DigesterOptions {
 }
 
 export class DigesterStats {
-  /** Rounds that received at least one message. */
-  rounds = 0;
   received = 0;
   /** Responses the digester wrote into the table. */
   landed = 0;
@@ -95,7 +93,6 @@ export class Digester {
   async runOnce(signal?: AbortSignal): Promise<number> {
     const deliveries = await this.queue.receive(this.batchSize, signal);
     if (deliveries.length === 0) return 0;
-    this.stats.rounds++;
     this.stats.received += deliveries.length;
 
     const valid: { delivery: RetryDelivery; response: SecurityResponse }[] = [];

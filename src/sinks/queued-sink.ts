@@ -12,8 +12,6 @@ import type { RetryQueue } from '../retry/retry-queue';
 import { errorText, ResponseWriteError, type SettledWriter } from './dynamodb/responses-store';
 
 export class QueuedSinkStats {
-  /** Responses handed to `write`. */
-  responses = 0;
   /** Responses whose write failed and that went to the retry queue. */
   queued = 0;
   /** `write` calls that rejected (nothing queued, or the queue failed too). */
@@ -30,7 +28,6 @@ export class QueuedResponseSink implements ResponseSink {
   ) {}
 
   async write(responses: readonly SecurityResponse[]): Promise<void> {
-    this.stats.responses += responses.length;
     const error = ResponseWriteError.fromOutcomes(await this.store.writeSettled(responses));
     if (error === undefined) return;
     if (this.queue === undefined) {

@@ -33,7 +33,7 @@ export interface DynamoResponseStoreOptions {
   concurrency?: number;
 }
 
-export const DEFAULT_RETENTION_SECONDS = 90 * 86400;
+const DEFAULT_RETENTION_SECONDS = 90 * 86400;
 
 /** Outcome of one response's write. */
 export type PutOutcome =
@@ -68,15 +68,17 @@ export class ResponseWriteError extends Error {
 
 /** Counters for the metrics endpoint, read when scraped. */
 export class StoreStats {
-  /** Conditional puts issued (one per response per write call). */
-  puts = 0;
   /** Responses that created their item. */
   written = 0;
   /** Responses whose item was there already (replays, retries that had landed). */
   existed = 0;
   /** Puts that still failed after the SDK's retries. */
   failed = 0;
-  revoked = 0;
+
+  /** Conditional puts completed (one per response per write call). */
+  get puts(): number {
+    return this.written + this.existed + this.failed;
+  }
 }
 
 /** The item: the response, its expiry as a number for the byExpiry index, its place in the change feed, and its TTL. */
@@ -145,7 +147,6 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
       updatedAtMs,
       ttl: Math.ceil(expiresAtMs / 1000) + this.retentionSeconds,
     };
-    this.stats.puts++;
     try {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
       this.stats.written++;
@@ -207,7 +208,6 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
           ReturnValues: 'ALL_NEW',
         }),
       );
-      this.stats.revoked++;
       return toStored(Attributes as ResponseItem);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -242,7 +242,7 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   }
 }
 
-export function isConditionalCheckFailed(error: unknown): boolean {
+function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
