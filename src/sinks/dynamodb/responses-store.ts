@@ -16,7 +16,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../aws/clients';
-import { changeKeyOf, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
+import { changeKeyOf, monotonicClock, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
 import { responseFields, type SecurityResponse } from '../../core/response';
 import { mapBounded } from '../map-bounded';
 
@@ -95,9 +95,9 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   readonly stats = new StoreStats();
   private readonly doc: DynamoDBDocumentClient;
   private readonly retentionSeconds: number;
-  private readonly clock: () => number;
+  /** Change-key times: strictly increasing within this store, not across processes. */
+  private readonly tick: () => number;
   private readonly concurrency: number;
-  private lastUpdate = 0;
 
   constructor(
     client: DynamoDBClient | DynamoDBDocumentClient,
@@ -106,7 +106,7 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   ) {
     this.doc = client instanceof DynamoDBDocumentClient ? client : documentClient(client);
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
-    this.clock = options.clock ?? Date.now;
+    this.tick = monotonicClock(options.clock ?? Date.now);
     this.concurrency = options.concurrency ?? 8;
     if (!Number.isInteger(this.retentionSeconds) || this.retentionSeconds < 0) {
       throw new Error(`retentionSeconds: ${this.retentionSeconds} is not allowed; expected a whole number of seconds >= 0`);
@@ -233,12 +233,6 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
       start = page.LastEvaluatedKey;
     } while (start !== undefined && out.length < limit);
     return out;
-  }
-
-  /** Strictly increasing within this store, so two writes in one millisecond still have ordered change keys. */
-  private tick(): number {
-    this.lastUpdate = Math.max(this.lastUpdate + 1, this.clock());
-    return this.lastUpdate;
   }
 }
 
