@@ -81,3 +81,15 @@ export interface ResponseReader {
 export function changeKeyOf(updatedAtMs: number, id: string): string {
   return `${String(updatedAtMs).padStart(15, '0')}#${id}`;
 }
+
+/**
+ * The times a store stamps its changes with: strictly increasing, so two writes in one millisecond
+ * (or a clock stepped back) still get ordered change keys.
+ */
+export function monotonicClock(clock: () => number): () => number {
+  let last = 0;
+  return () => {
+    last = Math.max(last + 1, clock());
+    return last;
+  };
+}

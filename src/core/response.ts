@@ -63,6 +63,11 @@ export function responseId(parts: ResponseIdParts): string {
     .slice(0, 22);
 }
 
+/** The responses table's key (appId, id) as one string, for maps of responses. */
+export function responseKey(appId: string, id: string): string {
+  return `${appId}\n${id}`;
+}
+
 /** The response's own fields only: what is stored and served, whatever a caller attached to it. */
 export function responseFields(r: SecurityResponse): SecurityResponse {
   return {

@@ -19,11 +19,11 @@ export class Backoff {
 
   constructor(private readonly options: BackoffOptions = DEFAULT_BACKOFF) {}
 
-  /** The delay before the next attempt: random in [ceiling / 2, ceiling], the ceiling doubling each time. */
+  /** The delay before the next attempt: see `jitteredDelay`. */
   next(): number {
-    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.attempt, 30));
+    const delay = jitteredDelay(this.attempt, this.options);
     this.attempt++;
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    return delay;
   }
 
   get attempts(): number {
@@ -33,6 +33,16 @@ export class Backoff {
   reset(): void {
     this.attempt = 0;
   }
+}
+
+/**
+ * The delay after `attempt` earlier retries (0 before the first): random in [ceiling / 2, ceiling],
+ * the ceiling starting at `initialMs` and doubling with each attempt up to `maxMs`.
+ */
+export function jitteredDelay(attempt: number, { initialMs, maxMs }: BackoffOptions, random: () => number = Math.random): number {
+  // Clamped so a huge attempt count cannot overflow to Infinity before the cap applies.
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt, 0), 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -4,43 +4,12 @@
  * checkpoint. The engine keeps plain counters (ShardStats) on the hot path; these copy them when
  * scraped.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { LocalKinesisDriver } from '../drivers/local/local-driver';
 import type { ShardProcessor } from '../engine/processor';
+import { counter, gauge } from './collected';
 
 type Reading = { shardId: string; processor: ShardProcessor };
-
-type Fill<L extends string> = (set: (labels: Record<L, string>, value: number) => void) => void;
-
-/** A metric whose values are copied from the engine's counters when scraped. */
-function collected<L extends string>(kind: 'counter' | 'gauge', registry: Registry, name: string, help: string, labelNames: readonly L[], fill: Fill<L>): void {
-  if (kind === 'counter') {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill((labels, value) => this.inc(labels, value));
-      },
-    });
-  } else {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill((labels, value) => this.set(labels, value));
-      },
-    });
-  }
-}
-
-const counter = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], fill: Fill<L>) => collected('counter', registry, name, help, labelNames, fill);
-const gauge = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], fill: Fill<L>) => collected('gauge', registry, name, help, labelNames, fill);
 
 export function registerEngineMetrics(registry: Registry, driver: LocalKinesisDriver, playbooks: { loaded: number; refused: number }, clock: () => number = Date.now): void {
   const readings = (): Reading[] => [...driver.readers.values()].map((r) => ({ shardId: r.shardId, processor: r.pipeline.processor }));

@@ -4,12 +4,13 @@
  * (incremented where things happen, no metrics library on the write path); the metrics copy them
  * when scraped.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/ports';
 import type { DigesterStats } from '../retry/digester';
 import type { RetryQueue } from '../retry/retry-queue';
 import type { StoreStats } from '../sinks/dynamodb/responses-store';
 import type { QueuedSinkStats } from '../sinks/queued-sink';
+import { counter } from './collected';
 
 export interface WritePathParts {
   /** Stats of every store instance writing responses (the sink's and the digester's). */
@@ -23,66 +24,40 @@ export interface WritePathParts {
 export function registerWritePathMetrics(registry: Registry, parts: WritePathParts): void {
   const sum = (pick: (s: StoreStats) => number): number => parts.stores.reduce((n, s) => n + pick(s.stats), 0);
 
-  new Counter({
-    name: 'riposte_response_puts_total',
-    help: 'Conditional puts of responses to DynamoDB, by outcome: written (new item), existed (already written: replay or retry), failed (after the SDK retries).',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc({ outcome: 'written' }, sum((s) => s.written));
-      this.inc({ outcome: 'existed' }, sum((s) => s.existed));
-      this.inc({ outcome: 'failed' }, sum((s) => s.failed));
+  counter(
+    registry,
+    'riposte_response_puts_total',
+    'Conditional puts of responses to DynamoDB, by outcome: written (new item), existed (already written: replay or retry), failed (after the SDK retries).',
+    ['outcome'],
+    (set) => {
+      for (const outcome of ['written', 'existed', 'failed'] as const) set({ outcome }, sum((s) => s[outcome]));
     },
-  });
+  );
 
   if (parts.sink !== undefined) {
     const sink = parts.sink;
-    new Counter({
-      name: 'riposte_responses_queued_total',
-      help: 'Responses whose write failed and that went to the retry queue.',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(sink.stats.queued);
-      },
-    });
-    new Counter({
-      name: 'riposte_response_writes_rejected_total',
-      help: 'Response writes that failed with no retry queue to take them (the driver retries the batch).',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(sink.stats.rejected);
-      },
-    });
+    counter(registry, 'riposte_responses_queued_total', 'Responses whose write failed and that went to the retry queue.', [], (set) => set({}, sink.stats.queued));
+    counter(
+      registry,
+      'riposte_response_writes_rejected_total',
+      'Response writes (batches) that failed and were not queued: no retry queue is configured, or it refused them too (the driver retries the batch).',
+      [],
+      (set) => set({}, sink.stats.rejected),
+    );
   }
 
   if (parts.digester !== undefined) {
     const digester = parts.digester;
-    new Counter({
-      name: 'riposte_retry_attempts_total',
-      help: 'Digester attempts at queued responses, by outcome: landed, existed (an earlier attempt had landed), retried (failed again, delayed), invalid (not a response).',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const s = digester.stats;
-        this.inc({ outcome: 'landed' }, s.landed);
-        this.inc({ outcome: 'existed' }, s.existed);
-        this.inc({ outcome: 'retried' }, s.retried);
-        this.inc({ outcome: 'invalid' }, s.invalid);
+    counter(
+      registry,
+      'riposte_retry_attempts_total',
+      'Digester attempts at queued responses, by outcome: landed, existed (an earlier attempt had landed), retried (failed again, delayed), invalid (not a response).',
+      ['outcome'],
+      (set) => {
+        for (const outcome of ['landed', 'existed', 'retried', 'invalid'] as const) set({ outcome }, digester.stats[outcome]);
       },
-    });
-    new Counter({
-      name: 'riposte_retry_queue_errors_total',
-      help: 'Retry queue operations (receive, acknowledge, delay) that failed.',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(digester.stats.queueErrors);
-      },
-    });
+    );
+    counter(registry, 'riposte_retry_queue_errors_total', 'Retry queue operations (receive, acknowledge, delay) that failed.', [], (set) => set({}, digester.stats.queueErrors));
   }
 
   if (parts.queue !== undefined) {

@@ -10,6 +10,7 @@
  * at the longest delay, for an operator (or the SQS redrive policy) to deal with.
  */
 import { type Logger, silentLogger } from '../core/ports';
+import { isAbort, jitteredDelay, sleep } from '../drivers/backoff';
 import { SecurityResponseSchema, type SecurityResponse } from '../core/response';
 import type { SettledWriter } from '../sinks/dynamodb/responses-store';
 import type { RetryDelivery, RetryQueue } from './retry-queue';
@@ -33,8 +34,6 @@ export interface DigesterOptions {
 }
 
 export class DigesterStats {
-  /** Rounds that received at least one message. */
-  rounds = 0;
   received = 0;
   /** Responses the digester wrote into the table. */
   landed = 0;
@@ -94,7 +93,6 @@ export class Digester {
   async runOnce(signal?: AbortSignal): Promise<number> {
     const deliveries = await this.queue.receive(this.batchSize, signal);
     if (deliveries.length === 0) return 0;
-    this.stats.rounds++;
     this.stats.received += deliveries.length;
 
     const valid: { delivery: RetryDelivery; response: SecurityResponse }[] = [];
@@ -135,10 +133,9 @@ export class Digester {
     return deliveries.length;
   }
 
-  /** Full jitter over an exponential ceiling: base · 2^(attempt−1), capped, times a random factor in [0.5, 1). */
+  /** The delay before the next attempt at a message received `receiveCount` times: base · 2^(receiveCount−1), capped, jittered. */
   delayAfter(receiveCount: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(30, Math.max(0, receiveCount - 1)));
-    return Math.round(ceiling * (0.5 + this.random() / 2));
+    return jitteredDelay(receiveCount - 1, { initialMs: this.baseDelayMs, maxMs: this.maxDelayMs }, this.random);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -151,7 +148,16 @@ export class Digester {
         this.stats.queueErrors++;
         this.logger.error({ err: error }, 'retry queue receive failed; trying again');
       }
-      if (received === 0) await sleep(this.idleMs, signal);
+      if (received === 0) await this.idle(signal);
+    }
+  }
+
+  /** Waits before the next round; `stop()` ends the wait at once. */
+  private async idle(signal: AbortSignal): Promise<void> {
+    try {
+      await sleep(this.idleMs, signal);
+    } catch (error) {
+      if (!isAbort(error, signal)) throw error;
     }
   }
 
@@ -176,17 +182,4 @@ function parseBody(body: string): SecurityResponse | string {
   const parsed = SecurityResponseSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   return parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }

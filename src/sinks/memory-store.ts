@@ -3,18 +3,20 @@
  * It keeps the contract of the DynamoDB store — a response id is written once; revoking moves it in
  * the change feed — so code tested against it behaves the same against the real one.
  */
-import { changeKeyOf, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../core/ports';
-import type { SecurityResponse } from '../core/response';
+import { changeKeyOf, monotonicClock, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../core/ports';
+import { responseKey, type SecurityResponse } from '../core/response';
 
 export class MemoryResponseStore implements ResponseHistory, ResponseSink, ResponseReader {
   private readonly byId = new Map<string, StoredResponse>();
-  private lastUpdate = 0;
+  private readonly tick: () => number;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(clock: () => number = Date.now) {
+    this.tick = monotonicClock(clock);
+  }
 
   async write(responses: readonly SecurityResponse[]): Promise<void> {
     for (const r of responses) {
-      const key = `${r.appId}\n${r.id}`;
+      const key = responseKey(r.appId, r.id);
       if (!this.byId.has(key)) this.byId.set(key, { ...r, revokedAt: null, changeKey: changeKeyOf(this.tick(), r.id) });
     }
   }
@@ -35,14 +37,15 @@ export class MemoryResponseStore implements ResponseHistory, ResponseSink, Respo
   }
 
   async get(appId: string, id: string): Promise<StoredResponse | undefined> {
-    return this.byId.get(`${appId}\n${id}`);
+    return this.byId.get(responseKey(appId, id));
   }
 
   async revoke(appId: string, id: string, atMs: number): Promise<StoredResponse | undefined> {
-    const r = this.byId.get(`${appId}\n${id}`);
+    const key = responseKey(appId, id);
+    const r = this.byId.get(key);
     if (r === undefined) return undefined;
     const revoked = { ...r, revokedAt: r.revokedAt ?? new Date(atMs).toISOString(), changeKey: changeKeyOf(this.tick(), id) };
-    this.byId.set(`${appId}\n${id}`, revoked);
+    this.byId.set(key, revoked);
     return revoked;
   }
 
@@ -52,11 +55,5 @@ export class MemoryResponseStore implements ResponseHistory, ResponseSink, Respo
 
   get size(): number {
     return this.byId.size;
-  }
-
-  /** Strictly increasing, so two writes in one millisecond still have ordered change keys. */
-  private tick(): number {
-    this.lastUpdate = Math.max(this.lastUpdate + 1, this.clock());
-    return this.lastUpdate;
   }
 }

@@ -9,11 +9,9 @@
 import { type Logger, type ResponseSink, silentLogger } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import type { RetryQueue } from '../retry/retry-queue';
-import { ResponseWriteError, type SettledWriter } from './dynamodb/responses-store';
+import { errorText, ResponseWriteError, type SettledWriter } from './dynamodb/responses-store';
 
 export class QueuedSinkStats {
-  /** Responses handed to `write`. */
-  responses = 0;
   /** Responses whose write failed and that went to the retry queue. */
   queued = 0;
   /** `write` calls that rejected (nothing queued, or the queue failed too). */
@@ -30,30 +28,23 @@ export class QueuedResponseSink implements ResponseSink {
   ) {}
 
   async write(responses: readonly SecurityResponse[]): Promise<void> {
-    this.stats.responses += responses.length;
-    const outcomes = await this.store.writeSettled(responses);
-    const failed = outcomes.filter((o) => o.status === 'failed');
-    if (failed.length === 0) return;
-    const unwritten = failed.map((o) => o.response);
-    const cause = failed[0]!.error;
+    const error = ResponseWriteError.fromOutcomes(await this.store.writeSettled(responses));
+    if (error === undefined) return;
     if (this.queue === undefined) {
       this.stats.rejected++;
-      throw new ResponseWriteError(unwritten, cause);
+      throw error;
     }
+    const unwritten = error.failed;
     try {
       await this.queue.enqueue(unwritten);
     } catch (queueError) {
       this.stats.rejected++;
-      throw new ResponseWriteError(unwritten, new AggregateError([cause, queueError], `the ${this.queue.kind} retry queue refused them too: ${errorText(queueError)}`));
+      throw new ResponseWriteError(unwritten, new AggregateError([error.cause, queueError], `the ${this.queue.kind} retry queue refused them too: ${errorText(queueError)}`));
     }
     this.stats.queued += unwritten.length;
     this.logger.warn(
-      { queued: unwritten.length, of: responses.length, queue: this.queue.kind, err: cause },
+      { queued: unwritten.length, of: responses.length, queue: this.queue.kind, err: error.cause },
       'response writes failed after the SDK retries; queued for the digester',
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

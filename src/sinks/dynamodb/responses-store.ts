@@ -16,7 +16,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../aws/clients';
-import { changeKeyOf, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
+import { changeKeyOf, monotonicClock, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
 import { responseFields, type SecurityResponse } from '../../core/response';
 import { mapBounded } from '../map-bounded';
 
@@ -33,7 +33,7 @@ export interface DynamoResponseStoreOptions {
   concurrency?: number;
 }
 
-export const DEFAULT_RETENTION_SECONDS = 90 * 86400;
+const DEFAULT_RETENTION_SECONDS = 90 * 86400;
 
 /** Outcome of one response's write. */
 export type PutOutcome =
@@ -54,19 +54,31 @@ export class ResponseWriteError extends Error {
     super(`${failed.length} response write(s) failed (first: ${failed[0]?.appId}/${failed[0]?.id}): ${errorText(cause)}`, { cause });
     this.name = 'ResponseWriteError';
   }
+
+  /** The error naming the failed outcomes of a settled write, with the first failure as cause; undefined when none failed. */
+  static fromOutcomes(outcomes: readonly PutOutcome[]): ResponseWriteError | undefined {
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    if (failed.length === 0) return undefined;
+    return new ResponseWriteError(
+      failed.map((o) => o.response),
+      failed[0]!.error,
+    );
+  }
 }
 
 /** Counters for the metrics endpoint, read when scraped. */
 export class StoreStats {
-  /** Conditional puts issued (one per response per write call). */
-  puts = 0;
   /** Responses that created their item. */
   written = 0;
   /** Responses whose item was there already (replays, retries that had landed). */
   existed = 0;
   /** Puts that still failed after the SDK's retries. */
   failed = 0;
-  revoked = 0;
+
+  /** Conditional puts completed (one per response per write call). */
+  get puts(): number {
+    return this.written + this.existed + this.failed;
+  }
 }
 
 /** The item: the response, its expiry as a number for the byExpiry index, its place in the change feed, and its TTL. */
@@ -83,9 +95,9 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   readonly stats = new StoreStats();
   private readonly doc: DynamoDBDocumentClient;
   private readonly retentionSeconds: number;
-  private readonly clock: () => number;
+  /** Change-key times: strictly increasing within this store, not across processes. */
+  private readonly tick: () => number;
   private readonly concurrency: number;
-  private lastUpdate = 0;
 
   constructor(
     client: DynamoDBClient | DynamoDBDocumentClient,
@@ -94,7 +106,7 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   ) {
     this.doc = client instanceof DynamoDBDocumentClient ? client : documentClient(client);
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
-    this.clock = options.clock ?? Date.now;
+    this.tick = monotonicClock(options.clock ?? Date.now);
     this.concurrency = options.concurrency ?? 8;
     if (!Number.isInteger(this.retentionSeconds) || this.retentionSeconds < 0) {
       throw new Error(`retentionSeconds: ${this.retentionSeconds} is not allowed; expected a whole number of seconds >= 0`);
@@ -106,14 +118,8 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
 
   /** Resolves once every response is in the table; rejects with ResponseWriteError naming those that are not. */
   async write(responses: readonly SecurityResponse[]): Promise<void> {
-    const outcomes = await this.writeSettled(responses);
-    const failed = outcomes.filter((o) => o.status === 'failed');
-    if (failed.length > 0) {
-      throw new ResponseWriteError(
-        failed.map((o) => o.response),
-        failed[0]!.error,
-      );
-    }
+    const error = ResponseWriteError.fromOutcomes(await this.writeSettled(responses));
+    if (error !== undefined) throw error;
   }
 
   /** Writes each response and says what became of it; never rejects. */
@@ -141,7 +147,6 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
       updatedAtMs,
       ttl: Math.ceil(expiresAtMs / 1000) + this.retentionSeconds,
     };
-    this.stats.puts++;
     try {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
       this.stats.written++;
@@ -203,7 +208,6 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
           ReturnValues: 'ALL_NEW',
         }),
       );
-      this.stats.revoked++;
       return toStored(Attributes as ResponseItem);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -230,15 +234,9 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     } while (start !== undefined && out.length < limit);
     return out;
   }
-
-  /** Strictly increasing within this store, so two writes in one millisecond still have ordered change keys. */
-  private tick(): number {
-    this.lastUpdate = Math.max(this.lastUpdate + 1, this.clock());
-    return this.lastUpdate;
-  }
 }
 
-export function isConditionalCheckFailed(error: unknown): boolean {
+function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
@@ -246,6 +244,7 @@ function toStored(item: ResponseItem): StoredResponse {
   return { ...responseFields(item), revokedAt: item.revokedAt ?? null, changeKey: item.changeKey };
 }
 
-function errorText(error: unknown): string {
+/** An error as one line for a message: its name and message, or the thrown value as text. */
+export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
