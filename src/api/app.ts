@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
 import { ResponseChangeNotifier } from '../cache/notifying-sink';
 import type { ResponseCache } from '../cache/response-cache';
+import { packageVersion } from '../core/package-files';
 import type { ResponseReader } from '../core/ports';
 import type { RegistryHealth } from '../registry/watcher';
 import { registerAdmin, type AppDirectory } from './admin';
@@ -132,7 +133,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const reads = new AgentReads(deps.reader, deps.cache, { clock, pageSize: limits.pageSize, ...deps.reads });
   const notifier = deps.notifier ?? new ResponseChangeNotifier(deps.cache, deps.feed, deps.logger);
 
-  registerHealth(app, () => deps.registry.health(), versionOf());
+  registerHealth(app, () => deps.registry.health(), packageVersion());
   registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent });
   registerAgentRules(app, { reads, pack: deps.rulesPack ?? loadRulesPack(), authenticate: authenticateAgent, clock });
   registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal, held });
@@ -157,9 +158,4 @@ function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined
       }
       return undefined;
   }
-}
-
-function versionOf(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
 }
