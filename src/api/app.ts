@@ -116,7 +116,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addHook('onClose', async () => timers.forEach(clearTimeout));
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const known = error instanceof ApiError ? error : translate(error as FastifyError, limits);
+    const known = error instanceof ApiError ? error : translate(error as FastifyError, limits, request.headers['content-type'] ?? 'none');
     if (known === undefined) {
       request.log.error({ err: error }, 'request failed');
       const internal = apiError('internal');
@@ -144,12 +144,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 }
 
 /** fastify's own errors, in the API's terms; undefined for what is not the client's fault. */
-function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined {
+function translate(error: FastifyError, limits: ApiLimits, contentType: string): ApiError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return apiError('body_too_large', limits.bodyBytes);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return apiError('unsupported_media_type', 'of this request');
+      return apiError('unsupported_media_type', contentType);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return apiError('invalid_json', 'the body is shorter or longer than its Content-Length');
     default:
