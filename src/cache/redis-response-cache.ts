@@ -73,8 +73,8 @@ export class RedisResponseCache implements ResponseCache {
   }
 
   async read<T>(appId: string, field: string, load: () => Promise<T>): Promise<T> {
-    const readsKey = this.readsKey(appId);
-    const genKey = this.genKey(appId);
+    const readsKey = this.#readsKey(appId);
+    const genKey = this.#genKey(appId);
     const localKey = `${readsKey}\n${field}`;
     const local = this.#local.get(localKey);
     const now = this.#clock();
@@ -111,17 +111,17 @@ export class RedisResponseCache implements ResponseCache {
   async invalidate(appIds: readonly string[]): Promise<void> {
     if (appIds.length === 0) return;
     const multi = this.redis.multi();
-    for (const appId of appIds) multi.incr(this.genKey(appId)).del(this.readsKey(appId));
+    for (const appId of appIds) multi.incr(this.#genKey(appId)).del(this.#readsKey(appId));
     const replies = await multi.exec();
     const failure = replies?.find(([error]) => error !== null)?.[0];
     if (failure) throw failure;
   }
 
-  readsKey(appId: string): string {
+  #readsKey(appId: string): string {
     return `${this.#prefix}app:{${appId}}:reads`;
   }
 
-  genKey(appId: string): string {
+  #genKey(appId: string): string {
     return `${this.#prefix}app:{${appId}}:gen`;
   }
 

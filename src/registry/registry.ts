@@ -24,7 +24,7 @@ export interface RegistryOptions {
   checkPlaybook?: (playbook: PlaybookSource, appId: string) => string | null;
 }
 
-export const MAX_PLAYBOOKS = 50;
+const MAX_PLAYBOOKS = 50;
 export const MAX_PLAYBOOK_BYTES = 64 * 1024;
 const CONFLICT_RETRIES = 5;
 
