@@ -102,7 +102,7 @@ export function appsCommand(cli: CliContext, open: OpenRegistry = fromEnvironmen
 
   apps
     .command('configure')
-    .description("Replace an application's settings and/or playbooks (running servers apply them within 5 seconds).")
+    .description(`Replace an application's settings and/or playbooks (running servers apply them within ${PROPAGATION_SECONDS} seconds).`)
     .argument('<appId>', 'application id')
     .option('--settings <file>', "the application's settings, YAML or JSON: detectors, allowlist, repeatOffenders")
     .option('--playbook <file...>', 'playbook files (YAML); they replace the current playbooks')

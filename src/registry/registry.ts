@@ -58,7 +58,7 @@ export class AppRegistry {
 
   /**
    * Issues a new token and revokes every earlier one: a token that leaked stops working on every
-   * server at their next registry refresh (within 5 seconds).
+   * server at their next registry refresh (RegistryWatcher's refreshMs, a few seconds).
    */
   async rotate(appId: string): Promise<{ record: AppRecord; token: string; revoked: number }> {
     const token = newAgentToken();
