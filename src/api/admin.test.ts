@@ -69,4 +69,15 @@ describe('admin API', () => {
     expect(response.json()).toMatchObject({ error: code });
     expect((await api.store.get('shop', ban.id))?.revokedAt).toBeNull();
   });
+
+  test.each([
+    ['a cursor this server did not issue', 'GET', '/v1/admin/apps/shop/responses?state=all&after=zzz', 'invalid_cursor', 'after is not a cursor this server issued (unknown format); fetch without after to start over'],
+    ['an unknown parameter', 'GET', '/v1/admin/apps/shop/responses?since=zzz', 'invalid_query', /^invalid query: .*since/],
+    ['a response id that cannot be one', 'POST', '/v1/admin/apps/shop/responses/not%20an%20id/revoke', 'invalid_query', 'invalid path: id: is not a response id'],
+  ] as const)('%s is a 400 whose message names the parameter', async (_name, method, url, code, message) => {
+    const response = await admin(method, url);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: code });
+    expect((response.json() as { message: string }).message).toMatch(message);
+  });
 });

@@ -55,13 +55,13 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
   app.get('/v1/admin/apps/:appId/responses', { onRequest: deps.authenticate }, async (request) => {
     const { appId } = AppParams.parse(request.params);
     const query = ListQuery.safeParse(request.query);
-    if (!query.success) throw apiError('invalid_query', formatIssues(query.error));
+    if (!query.success) throw apiError('invalid_query', 'query', formatIssues(query.error));
     known(appId);
     const now = clock();
     if (query.data.state === 'active') {
       return { responses: (await reader.active(appId, now)).map((r) => agentView(r, now)) };
     }
-    const after = query.data.after === undefined ? null : decodeKey(query.data.after, now, 60_000);
+    const after = query.data.after === undefined ? null : decodeKey(query.data.after, 'after', now, 60_000);
     const page = await reader.changes(appId, after, query.data.limit + 1);
     const more = page.length > query.data.limit;
     const items = more ? page.slice(0, query.data.limit) : page;
@@ -75,7 +75,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
 
   app.post('/v1/admin/apps/:appId/responses/:id/revoke', { onRequest: deps.authenticate }, async (request) => {
     const params = ResponseParams.safeParse(request.params);
-    if (!params.success) throw apiError('invalid_query', formatIssues(params.error));
+    if (!params.success) throw apiError('invalid_query', 'path', formatIssues(params.error));
     const { appId, id } = params.data;
     known(appId);
     const now = clock();

@@ -49,7 +49,7 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
 
   app.get('/v1/agent/responses', { onRequest: deps.authenticate }, async (request, reply) => {
     const query = Query.safeParse(request.query);
-    if (!query.success) throw apiError('invalid_query', formatIssues(query.error));
+    if (!query.success) throw apiError('invalid_query', 'query', formatIssues(query.error));
     const appId = request.appId;
     const { since, wait = 0 } = query.data;
     reply.header('cache-control', 'no-store');
@@ -65,7 +65,7 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
       }
       return reply.type('application/json; charset=utf-8').send(body);
     }
-    const cursor = decodeAgentCursor(since, clock(), 60_000);
+    const cursor = decodeAgentCursor(since, 'since', clock(), 60_000);
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
     reply.raw.once('close', onClose);

@@ -19,14 +19,14 @@ export interface RulesRouteDeps {
   clock: () => number;
 }
 
-export function rulesEtag(pack: RulesPack, active: readonly StoredResponse[]): string {
+function rulesEtag(pack: RulesPack, active: readonly StoredResponse[]): string {
   const hash = createHash('sha256').update(pack.hash);
   for (const r of active) hash.update(`\n${r.id}\t${r.changeKey}`);
   return `W/"${hash.digest('base64url').slice(0, 27)}"`;
 }
 
 /** If-None-Match holds `*` or a list of (weak or strong) tags; weak comparison, as RFC 9110 asks for GET. */
-export function etagMatches(header: string | undefined, etag: string): boolean {
+function etagMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header.trim() === '*') return true;
   const opaque = etag.replace(/^W\//, '');

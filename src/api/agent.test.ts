@@ -3,6 +3,7 @@ import { Agent, get as httpGet } from 'node:http';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
 import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { waitFor } from '../../test/helpers/wait';
 import type { AgentResponse } from './agent-view';
 
 let kinesis: Emulator & { client: KinesisClient };
@@ -25,6 +26,19 @@ interface Page {
 
 async function get(url: string, headers: Record<string, string> = {}, appId = 'shop') {
   return api.app.inject({ method: 'GET', url, headers: { ...bearer(api.tokens[appId] as string), ...headers } });
+}
+
+/** Resolves once the server holds `count` long-polls, each subscribed to changes: what comes next happens while they wait. */
+async function untilHeld(count: number): Promise<void> {
+  const waiting = async () => (await api.metrics.getSingleMetric('riposte_agent_waiting_requests')?.get())?.values[0]?.value ?? 0;
+  await waitFor(`${count} held long-polls`, async () => (await waiting()) === count, 5000, 5);
+}
+
+/** Starts a long-poll of `url` and resolves, with its answer to come, once the server holds it. */
+async function heldPoll(url: string): Promise<{ answer: ReturnType<typeof get> }> {
+  const answer = get(url);
+  await untilHeld(1);
+  return { answer };
 }
 
 async function responses(query = ''): Promise<Page> {
@@ -141,10 +155,9 @@ describe('long-poll: GET /v1/agent/responses?since=…&wait=…', () => {
   test('a waiting agent is answered as soon as a ban is written', async () => {
     const { cursor } = await responses();
     const started = Date.now();
-    const waiting = get(`/v1/agent/responses?since=${cursor}&wait=10`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = await heldPoll(`/v1/agent/responses?since=${cursor}&wait=10`);
     await api.sink.write([banResponse('shop', '203.0.113.7')]);
-    const response = await waiting;
+    const response = await waiting.answer;
     const elapsed = Date.now() - started;
     expect((response.json() as Page).responses.map((r) => r.target.value)).toEqual(['203.0.113.7']);
     expect(elapsed).toBeLessThan(1000);
@@ -156,7 +169,7 @@ describe('long-poll: GET /v1/agent/responses?since=…&wait=…', () => {
     const shopWaiters = [1, 2, 3].map(() => get(`/v1/agent/responses?since=${cursor}&wait=10`));
     let blogAnswered = false;
     const blogWaiter = get(`/v1/agent/responses?since=${blogCursor}&wait=1`, {}, 'blog').then((r) => ((blogAnswered = true), r));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilHeld(4);
     await api.sink.write([banResponse('shop', '203.0.113.7')]);
     for (const waiter of shopWaiters) expect(((await waiter).json() as Page).responses).toHaveLength(1);
     expect(blogAnswered).toBe(false);
@@ -184,10 +197,9 @@ describe('long-poll: GET /v1/agent/responses?since=…&wait=…', () => {
   test('a wake-up that brings nothing new for the agent keeps it waiting', async () => {
     const { cursor } = await responses();
     const started = Date.now();
-    const waiting = get(`/v1/agent/responses?since=${cursor}&wait=1`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = await heldPoll(`/v1/agent/responses?since=${cursor}&wait=1`);
     await api.feed.publish(['shop']);
-    const page = (await waiting).json() as Page;
+    const page = (await waiting.answer).json() as Page;
     expect(page.responses).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
@@ -195,10 +207,9 @@ describe('long-poll: GET /v1/agent/responses?since=…&wait=…', () => {
   test('closing the server answers held requests at once', async () => {
     const { cursor } = await responses();
     const started = Date.now();
-    const waiting = get(`/v1/agent/responses?since=${cursor}&wait=30`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = await heldPoll(`/v1/agent/responses?since=${cursor}&wait=30`);
     await api.app.close();
-    const response = await waiting;
+    const response = await waiting.answer;
     expect(response.statusCode).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
   });
@@ -220,7 +231,7 @@ describe('closing a listening server', () => {
     const { cursor } = await fetchJson('/v1/agent/responses');
     const started = Date.now();
     const waiting = fetchJson(`/v1/agent/responses?since=${cursor}&wait=30`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await untilHeld(1);
     await api.app.close();
     expect(await waiting).toMatchObject({ responses: [] });
     expect(Date.now() - started).toBeLessThan(1500);

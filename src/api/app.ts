@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
 import { ResponseChangeNotifier } from '../cache/notifying-sink';
 import type { ResponseCache } from '../cache/response-cache';
+import { packageVersion } from '../core/package-files';
 import type { ResponseReader } from '../core/ports';
 import type { RegistryHealth } from '../registry/watcher';
 import { registerAdmin, type AppDirectory } from './admin';
@@ -115,7 +116,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addHook('onClose', async () => timers.forEach(clearTimeout));
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const known = error instanceof ApiError ? error : translate(error as FastifyError, limits);
+    const known = error instanceof ApiError ? error : translate(error as FastifyError, limits, request.headers['content-type'] ?? 'none');
     if (known === undefined) {
       request.log.error({ err: error }, 'request failed');
       const internal = apiError('internal');
@@ -132,7 +133,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const reads = new AgentReads(deps.reader, deps.cache, { clock, pageSize: limits.pageSize, ...deps.reads });
   const notifier = deps.notifier ?? new ResponseChangeNotifier(deps.cache, deps.feed, deps.logger);
 
-  registerHealth(app, () => deps.registry.health(), versionOf());
+  registerHealth(app, () => deps.registry.health(), packageVersion());
   registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent });
   registerAgentRules(app, { reads, pack: deps.rulesPack ?? loadRulesPack(), authenticate: authenticateAgent, clock });
   registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal, held });
@@ -143,12 +144,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 }
 
 /** fastify's own errors, in the API's terms; undefined for what is not the client's fault. */
-function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined {
+function translate(error: FastifyError, limits: ApiLimits, contentType: string): ApiError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return apiError('body_too_large', limits.bodyBytes);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return apiError('unsupported_media_type', 'of this request');
+      return apiError('unsupported_media_type', contentType);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return apiError('invalid_json', 'the body is shorter or longer than its Content-Length');
     default:
@@ -157,9 +158,4 @@ function translate(error: FastifyError, limits: ApiLimits): ApiError | undefined
       }
       return undefined;
   }
-}
-
-function versionOf(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
 }

@@ -22,7 +22,7 @@ export interface AgentAuthenticator {
 }
 
 /** The token of `Authorization: Bearer <token>`; '' when the header is there but is not that; undefined when absent. */
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
   const match = /^Bearer +([\x21-\x7e]{1,512})$/i.exec(header);
   return match?.[1] ?? '';

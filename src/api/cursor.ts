@@ -20,13 +20,16 @@ export function encodeAgentCursor(cursor: AgentCursor): string {
   return Buffer.from(`${cursor.safe}\n${cursor.seen}`, 'utf8').toString('base64url');
 }
 
-/** ApiError `invalid_cursor` when `text` is not a cursor this API issued (or one from the future). */
-export function decodeAgentCursor(text: string, nowMs: number, toleranceMs: number): AgentCursor {
-  const [safe, seen, ...rest] = decode(text).split('\n');
+/**
+ * ApiError `invalid_cursor` when `text` is not a cursor this API issued (or one from the future);
+ * `param` is the query parameter it came in, which the error message names.
+ */
+export function decodeAgentCursor(text: string, param: string, nowMs: number, toleranceMs: number): AgentCursor {
+  const [safe, seen, ...rest] = decode(text, param).split('\n');
   if (safe === undefined || seen === undefined || rest.length > 0 || !CHANGE_KEY.test(safe) || !CHANGE_KEY.test(seen) || safe > seen) {
-    throw apiError('invalid_cursor', 'unknown format');
+    throw apiError('invalid_cursor', param, 'unknown format');
   }
-  notFromTheFuture(seen, nowMs, toleranceMs);
+  notFromTheFuture(seen, param, nowMs, toleranceMs);
   return { safe, seen };
 }
 
@@ -34,19 +37,20 @@ export function encodeKey(changeKey: string): string {
   return Buffer.from(changeKey, 'utf8').toString('base64url');
 }
 
-export function decodeKey(text: string, nowMs: number, toleranceMs: number): string {
-  const key = decode(text);
-  if (!CHANGE_KEY.test(key)) throw apiError('invalid_cursor', 'unknown format');
-  notFromTheFuture(key, nowMs, toleranceMs);
+/** Like decodeAgentCursor, for a cursor that is a plain change key. */
+export function decodeKey(text: string, param: string, nowMs: number, toleranceMs: number): string {
+  const key = decode(text, param);
+  if (!CHANGE_KEY.test(key)) throw apiError('invalid_cursor', param, 'unknown format');
+  notFromTheFuture(key, param, nowMs, toleranceMs);
   return key;
 }
 
-function decode(text: string): string {
-  if (text.length > 800 || !/^[A-Za-z0-9_-]+$/.test(text)) throw apiError('invalid_cursor', 'not base64url');
+function decode(text: string, param: string): string {
+  if (text.length > 800 || !/^[A-Za-z0-9_-]+$/.test(text)) throw apiError('invalid_cursor', param, 'not base64url');
   return Buffer.from(text, 'base64url').toString('utf8');
 }
 
 /** A cursor from the future would hide every change until that time: refuse it rather than go quiet. */
-function notFromTheFuture(key: string, nowMs: number, toleranceMs: number): void {
-  if (key > changeKeyOf(nowMs + toleranceMs, '\x7f')) throw apiError('invalid_cursor', 'it is from the future');
+function notFromTheFuture(key: string, param: string, nowMs: number, toleranceMs: number): void {
+  if (key > changeKeyOf(nowMs + toleranceMs, '\x7f')) throw apiError('invalid_cursor', param, 'it is from the future');
 }

@@ -16,10 +16,11 @@ export const API_ERRORS = {
     message: (count: number, limit: number) => `events has ${count} entries; one request carries at most ${limit} events`,
   },
   no_valid_events: { status: 400, message: (count: number) => `none of the ${count} events is valid; nothing was written (see rejected)` },
-  invalid_query: { status: 400, message: (detail: string) => `invalid query: ${detail}` },
+  // A bad path parameter is answered with this code too (documented); the message says which part.
+  invalid_query: { status: 400, message: (part: 'query' | 'path', detail: string) => `invalid ${part}: ${detail}` },
   invalid_cursor: {
     status: 400,
-    message: (detail: string) => `since is not a cursor this server issued (${detail}); fetch without since to start over`,
+    message: (param: string, detail: string) => `${param} is not a cursor this server issued (${detail}); fetch without ${param} to start over`,
   },
   bad_request: { status: 400, message: (detail: string) => `bad request: ${detail}` },
   unknown_app: { status: 404, message: (appId: string) => `application ${appId} does not exist` },

@@ -2,10 +2,11 @@
  * Puts accepted events on the Kinesis stream. PutRecords can succeed as a call and still fail some of
  * its entries (a shard over its write limit answers ProvisionedThroughputExceededException for those
  * entries only): those entries, and every entry of a call that failed outright, are sent again with
- * exponential backoff and full jitter, until all are written or the attempts run out.
+ * jittered exponential backoff (drivers/backoff), until all are written or the attempts run out.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { silentLogger, type Logger } from '../core/ports';
+import { Backoff, sleep } from '../drivers/backoff';
 
 export interface PublishOutcome {
   /** Indices (into the records given) that are still not written after every attempt. */
@@ -25,8 +26,6 @@ export interface PublisherOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   logger?: Logger;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 /** PutRecords takes at most 500 entries and 5 MiB per call. */
@@ -38,8 +37,6 @@ export class KinesisEventPublisher implements EventPublisher {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #logger: Logger;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #random: () => number;
 
   constructor(
     private readonly client: KinesisClient,
@@ -50,13 +47,12 @@ export class KinesisEventPublisher implements EventPublisher {
     this.#baseDelayMs = options.baseDelayMs ?? 50;
     this.#maxDelayMs = options.maxDelayMs ?? 1000;
     this.#logger = options.logger ?? silentLogger;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.#random = options.random ?? Math.random;
   }
 
   async publish(partitionKey: string, records: readonly Uint8Array[]): Promise<PublishOutcome> {
     let pending = records.map((_, i) => i);
     let lastError: string | null = null;
+    const backoff = new Backoff({ initialMs: this.#baseDelayMs, maxMs: this.#maxDelayMs });
     for (let attempt = 1; pending.length > 0; attempt++) {
       const failed: number[] = [];
       for (const chunk of chunks(pending, records, partitionKey)) {
@@ -77,9 +73,8 @@ export class KinesisEventPublisher implements EventPublisher {
       }
       pending = failed;
       if (pending.length === 0 || attempt >= this.#attempts) break;
-      const delay = this.#random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
       this.#logger.warn({ partitionKey, failed: pending.length, attempt, lastError }, 'PutRecords entries failed; retrying');
-      await this.#sleep(delay);
+      await sleep(backoff.next());
     }
     return { failed: pending, lastError };
   }

@@ -14,7 +14,10 @@ export interface ApiMetrics {
   cacheReads: Counter<'outcome'>;
 }
 
-/** Reuses metrics already on the registry, so two API instances may share one (as tests do). */
+/**
+ * Reuses metrics already on the registry: two API instances may share one (as tests do), and main.ts
+ * creates them before buildApi does again, to hand `cacheReads` to the cache it opens first.
+ */
 function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }

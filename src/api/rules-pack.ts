@@ -3,9 +3,9 @@
  * (rules/pack.json). Read and validated once at start; its hash is part of the endpoint's ETag.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { findUpwards } from '../core/package-files';
 import { formatIssues } from '../events/schema';
 
 const RulesPackSchema = z.looseObject({
@@ -22,15 +22,11 @@ export interface RulesPack {
   hash: string;
 }
 
-/** rules/pack.json, found from this file upwards, so it is found from the sources and from dist/ alike. */
-export function defaultRulesPackPath(): string {
-  let dir = __dirname;
-  for (let up = 0; up < 5; up++) {
-    const candidate = join(dir, 'rules', 'pack.json');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`rules/pack.json not found above ${__dirname}`);
+/** The rules/pack.json shipped with Riposte (beside dist/ in the image, at the top of a checkout). */
+function defaultRulesPackPath(): string {
+  const path = findUpwards('rules/pack.json');
+  if (path === undefined) throw new Error(`rules/pack.json not found above ${__dirname}`);
+  return path;
 }
 
 export function loadRulesPack(path: string = defaultRulesPackPath()): RulesPack {

@@ -195,6 +195,12 @@ describe('bad input is a clear 4xx, writes nothing, and the server keeps serving
     await stillServing();
   });
 
+  test('a 415 names the content type it refused', async () => {
+    const response = await api.app.inject({ ...raw('events=1', 'text/plain'), headers: { 'content-type': 'text/plain', ...shop() } });
+    expect(response.statusCode).toBe(415);
+    expect((response.json() as { message: string }).message).toBe('content-type text/plain is not accepted; send application/json');
+  });
+
   test.each([
     ['an event over the size limit', { props: { blob: 'x'.repeat(40_000) } }, /the event is \d+ bytes; an event is at most 32768 bytes/],
     ['a huge user agent', { actor: { ip: '203.0.113.7', userAgent: 'A'.repeat(5000) } }, /actor\.userAgent: Too big: expected string to have <=2048 characters/],

@@ -34,12 +34,6 @@ export class Listeners {
     if (set === undefined) return;
     for (const listener of [...set]) listener();
   }
-
-  get size(): number {
-    let n = 0;
-    for (const set of this.#byApp.values()) n += set.size;
-    return n;
-  }
 }
 
 export class LocalChangeFeed implements ChangeFeed {

@@ -1,19 +1,19 @@
-import { connectRedis } from '../../test/helpers/redis';
+import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/helpers/redis';
 import { openResponseChanges } from './open';
 
-const prefix = `riposte-test:open:${process.pid}:`;
+const base = uniquePrefix('open');
+const prefix = `${base}:`;
 
 afterAll(async () => {
   const redis = connectRedis();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deletePrefix(redis, base);
   await redis.quit();
 });
 
 describe('openResponseChanges', () => {
   test.each([
     ['without REDIS_URL: in memory', undefined, 'memory'],
-    ['with REDIS_URL: in Redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', 'redis'],
+    ['with REDIS_URL: in Redis', TEST_REDIS_URL, 'redis'],
   ] as const)('%s, and a change drops cached reads, then wakes listeners', async (_name, url, where) => {
     const changes = await openResponseChanges(url, { prefix });
     try {

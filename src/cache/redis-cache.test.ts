@@ -1,30 +1,28 @@
-/** The Redis cache and change feed against the real Redis at 127.0.0.1:6379, under a prefix of their own. */
-import { randomBytes } from 'node:crypto';
+/** The Redis cache and change feed against the real Redis at 127.0.0.1:6379 (or REDIS_URL), under a prefix of their own. */
 import { Redis } from 'ioredis';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { banResponse } from '../../test/helpers/api-harness';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/helpers/redis';
 import { NotifyingResponseSink, ResponseChangeNotifier } from './notifying-sink';
 import { connectApiRedis } from './redis';
 import { RedisChangeFeed } from './redis-change-feed';
 import { RedisResponseCache } from './redis-response-cache';
 import type { ChangeFeed } from './change-feed';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
-const prefix = `riposte-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+const base = uniquePrefix('cache');
+const prefix = `${base}:`;
 const connections: Redis[] = [];
 const feeds: RedisChangeFeed[] = [];
 
 async function connect(): Promise<Redis> {
-  const redis = await connectApiRedis(REDIS_URL);
+  const redis = await connectApiRedis(TEST_REDIS_URL);
   connections.push(redis);
   return redis;
 }
 
 afterAll(async () => {
   for (const feed of feeds) await feed.close();
-  const redis = connections[0] ?? (await connect());
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deletePrefix(connections[0] ?? (await connect()), base);
   for (const c of connections) await c.quit();
 });
 

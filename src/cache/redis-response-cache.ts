@@ -13,24 +13,24 @@
  * change whose invalidation was lost is seen within twice the TTL.
  * If Redis fails, reads go to the store directly: the cache is never a reason to fail a request.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../core/ports';
+import { LuaScript } from './lua-script';
 import { DEFAULT_CACHE_TTL_MS, type ResponseCache } from './response-cache';
 
 /** KEYS: gen, reads. ARGV: the generation of the local copy ('-' for none), field. → {gen} or {gen, value|false} */
-const READ = `
+const READ = new LuaScript(`
 local gen = redis.call('GET', KEYS[1]) or ''
 if gen == ARGV[1] then return {gen} end
-return {gen, redis.call('HGET', KEYS[2], ARGV[2])}`;
+return {gen, redis.call('HGET', KEYS[2], ARGV[2])}`);
 
 /** KEYS: gen, reads. ARGV: generation read before loading, field, value, ttl ms. */
-const STORE_IF_CURRENT = `
+const STORE_IF_CURRENT = new LuaScript(`
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return 1`;
+return 1`);
 
 const NO_LOCAL_COPY = '-';
 const LOCAL_MAX = 4096;
@@ -73,15 +73,15 @@ export class RedisResponseCache implements ResponseCache {
   }
 
   async read<T>(appId: string, field: string, load: () => Promise<T>): Promise<T> {
-    const readsKey = this.readsKey(appId);
-    const genKey = this.genKey(appId);
+    const readsKey = this.#readsKey(appId);
+    const genKey = this.#genKey(appId);
     const localKey = `${readsKey}\n${field}`;
     const local = this.#local.get(localKey);
     const now = this.#clock();
     const known = local !== undefined && local.expiresAtMs > now ? local.generation : NO_LOCAL_COPY;
     let reply: [string, string | null] | [string];
     try {
-      reply = (await this.#script(READ, [genKey, readsKey], [known, field])) as typeof reply;
+      reply = (await READ.run(this.redis, [genKey, readsKey], [known, field])) as typeof reply;
     } catch (error) {
       this.#failed(error);
       return load();
@@ -111,40 +111,29 @@ export class RedisResponseCache implements ResponseCache {
   async invalidate(appIds: readonly string[]): Promise<void> {
     if (appIds.length === 0) return;
     const multi = this.redis.multi();
-    for (const appId of appIds) multi.incr(this.genKey(appId)).del(this.readsKey(appId));
+    for (const appId of appIds) multi.incr(this.#genKey(appId)).del(this.#readsKey(appId));
     const replies = await multi.exec();
     const failure = replies?.find(([error]) => error !== null)?.[0];
     if (failure) throw failure;
   }
 
-  readsKey(appId: string): string {
+  #readsKey(appId: string): string {
     return `${this.#prefix}app:{${appId}}:reads`;
   }
 
-  genKey(appId: string): string {
+  #genKey(appId: string): string {
     return `${this.#prefix}app:{${appId}}:gen`;
   }
 
   async #loadAndStore<T>(genKey: string, readsKey: string, localKey: string, field: string, generation: string, load: () => Promise<T>): Promise<T> {
     const value = await load();
     try {
-      const stored = await this.#script(STORE_IF_CURRENT, [genKey, readsKey], [generation, field, JSON.stringify(value), String(this.#ttlMs)]);
+      const stored = await STORE_IF_CURRENT.run(this.redis, [genKey, readsKey], [generation, field, JSON.stringify(value), String(this.#ttlMs)]);
       if (stored === 1) this.#remember(localKey, { generation, value, expiresAtMs: this.#clock() + this.#ttlMs });
     } catch (error) {
       this.#failed(error);
     }
     return value;
-  }
-
-  /** EVALSHA, falling back to EVAL the first time Redis has not seen the script. */
-  async #script(script: string, keys: string[], args: string[]): Promise<unknown> {
-    const sha = shaOf(script);
-    try {
-      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return this.redis.eval(script, keys.length, ...keys, ...args);
-    }
   }
 
   #remember(key: string, copy: LocalCopy): void {
@@ -161,14 +150,4 @@ export class RedisResponseCache implements ResponseCache {
     this.#lastErrorLogMs = now;
     this.#logger.warn({ err: error }, 'response cache unavailable; reading the responses store directly');
   }
-}
-
-const shas = new Map<string, string>();
-function shaOf(script: string): string {
-  let sha = shas.get(script);
-  if (sha === undefined) {
-    sha = createHash('sha1').update(script).digest('hex');
-    shas.set(script, sha);
-  }
-  return sha;
 }

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
-import { parseDocument } from 'yaml';
 import { builtInDetectors } from '../../detectors';
 import { loadEnv } from '../config/env';
+import { parseYamlFile } from '../config/settings-file';
 import { describeApp, type AppRecord, type PlaybookSource } from '../registry/app-record';
 import { openRegistryStore } from '../registry/open';
 import { AppRegistry, type AppChanges } from '../registry/registry';
@@ -102,7 +102,7 @@ export function appsCommand(cli: CliContext, open: OpenRegistry = fromEnvironmen
 
   apps
     .command('configure')
-    .description("Replace an application's settings and/or playbooks (running servers apply them within 5 seconds).")
+    .description(`Replace an application's settings and/or playbooks (running servers apply them within ${PROPAGATION_SECONDS} seconds).`)
     .argument('<appId>', 'application id')
     .option('--settings <file>', "the application's settings, YAML or JSON: detectors, allowlist, repeatOffenders")
     .option('--playbook <file...>', 'playbook files (YAML); they replace the current playbooks')
@@ -144,13 +144,8 @@ async function readText(file: string): Promise<string> {
 }
 
 async function readYaml(file: string): Promise<unknown> {
-  const document = parseDocument(await readText(file), { prettyErrors: true });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const at = first.linePos?.[0];
-    throw new RegistryError('invalid_settings', `${file}${at === undefined ? '' : `:${at.line}:${at.col}`}: ${first.message}`);
-  }
-  return document.toJS() ?? {};
+  // An empty file is no settings: the defaults.
+  return parseYamlFile(file, await readText(file), (message) => new RegistryError('invalid_settings', message)) ?? {};
 }
 
 function summary(r: AppRecord): string {

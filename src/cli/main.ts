@@ -2,11 +2,10 @@
  * The `riposte` command line. Each command lives in its own file and is registered here; this file
  * only composes them and turns failures into a message and an exit status.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/app-config';
 import { EnvError } from '../config/env';
+import { packageVersion } from '../core/package-files';
 import type { CliContext, CliIo } from './context';
 import { appsCommand } from './apps';
 import { initCommand } from './init';
@@ -24,7 +23,7 @@ export function buildProgram(cli: CliContext): Command {
         '(brute force, credential stuffing, account takeover, floods, scanners) and answers them ' +
         'with ban and redirect responses that the agents enforce.',
     )
-    .version(versionOf(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       writeOut: (s) => cli.io.stdout.write(s),
@@ -72,13 +71,4 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 
 function isMissingFile(error: unknown): error is NodeJS.ErrnoException & { path: string } {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && typeof (error as { path?: unknown }).path === 'string';
-}
-
-/** The package's version, from the sources (src/cli) or the build (dist/src/cli) alike. */
-function versionOf(): string {
-  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
 }

@@ -14,11 +14,20 @@ export function loadSettingsFile(path: string, definitions: readonly DetectorDef
   } catch (error) {
     throw new ConfigError(`cannot read settings file ${path}: ${(error as Error).message}`, { cause: error });
   }
+  return parseSettings(parseYamlFile(path, text, (message) => new ConfigError(message)), definitions, path);
+}
+
+/**
+ * `text`, the content of the file `path`, as YAML (JSON is YAML). A syntax error is thrown as
+ * `fail(message)`, the message starting with path:line:col, so that editors jump to it; `fail` lets
+ * each caller throw its own error class.
+ */
+export function parseYamlFile(path: string, text: string, fail: (message: string) => Error): unknown {
   const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    const where = first?.linePos?.[0] ? `${path}:${first.linePos[0].line}:${first.linePos[0].col}` : path;
-    throw new ConfigError(`${where}: ${first?.message ?? 'not YAML or JSON'}`);
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const at = first.linePos?.[0];
+    throw fail(`${path}${at === undefined ? '' : `:${at.line}:${at.col}`}: ${first.message}`);
   }
-  return parseSettings(document.toJS(), definitions, path);
+  return document.toJS();
 }

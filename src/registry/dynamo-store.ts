@@ -13,7 +13,7 @@ import { AppRecordSchema, type AppRecord } from './app-record';
 import { RegistryError, type RegistryListing, type RegistryStore } from './store';
 
 /** Not a valid application id (those start with a letter or digit), so it cannot collide with one. */
-export const REGISTRY_MARK = '#registry';
+const REGISTRY_MARK = '#registry';
 
 export class DynamoRegistryStore implements RegistryStore {
   readonly location: string;

@@ -24,7 +24,7 @@ export interface RegistryOptions {
   checkPlaybook?: (playbook: PlaybookSource, appId: string) => string | null;
 }
 
-export const MAX_PLAYBOOKS = 50;
+const MAX_PLAYBOOKS = 50;
 export const MAX_PLAYBOOK_BYTES = 64 * 1024;
 const CONFLICT_RETRIES = 5;
 
@@ -58,7 +58,7 @@ export class AppRegistry {
 
   /**
    * Issues a new token and revokes every earlier one: a token that leaked stops working on every
-   * server at their next registry refresh (within 5 seconds).
+   * server at their next registry refresh (RegistryWatcher's refreshMs, a few seconds).
    */
   async rotate(appId: string): Promise<{ record: AppRecord; token: string; revoked: number }> {
     const token = newAgentToken();

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtInDetectors } from '../../detectors';
+import { waitFor } from '../../test/helpers/wait';
 import { FileRegistryStore } from './file-store';
 import { AppRegistry } from './registry';
 import { RegistryWatcher } from './watcher';
@@ -22,15 +23,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - start;
-}
-
 describe('RegistryWatcher', () => {
   test.each([
     ['a token of the application', (t: string) => t, 'shop'],
@@ -48,15 +40,16 @@ describe('RegistryWatcher', () => {
   test('a running watcher sees a new application within its refresh interval', async () => {
     await watcher.start();
     const { token } = await registry.add('late');
-    const waited = await until(() => watcher.authenticate(token) === 'late');
-    expect(waited).toBeLessThan(1000);
+    const start = Date.now();
+    await waitFor('the new token to authenticate', () => watcher.authenticate(token) === 'late', 3000, 10);
+    expect(Date.now() - start).toBeLessThan(1000);
   });
 
   test('a rotated token stops authenticating and the new one starts', async () => {
     const first = await registry.add('shop');
     await watcher.start();
     const second = await registry.rotate('shop');
-    await until(() => watcher.authenticate(second.token) === 'shop');
+    await waitFor('the rotated token to authenticate', () => watcher.authenticate(second.token) === 'shop', 3000, 10);
     expect(watcher.authenticate(first.token)).toBeUndefined();
   });
 

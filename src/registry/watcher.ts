@@ -42,7 +42,6 @@ export class RegistryWatcher {
   #lastError: string | null = null;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<boolean> | undefined;
-  readonly #listeners = new Set<(snapshot: RegistrySnapshot) => void>();
   readonly #refreshMs: number;
   readonly #fullReloadMs: number;
   readonly #logger: Logger;
@@ -84,11 +83,6 @@ export class RegistryWatcher {
     return this.#snapshot.appByTokenHash.get(hashToken(token));
   }
 
-  onChange(listener: (snapshot: RegistrySnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
   health(): RegistryHealth {
     return { loaded: this.#loaded, apps: this.#snapshot.apps.size, checkedAtMs: this.#checkedAtMs, lastError: this.#lastError };
   }
@@ -128,10 +122,7 @@ export class RegistryWatcher {
     this.#snapshot = next;
     this.#loaded = true;
     const changed = next.apps !== previous.apps;
-    if (changed) {
-      this.#logger.info({ apps: next.apps.size, registry: this.store.location }, 'application registry loaded');
-      for (const listener of this.#listeners) listener(next);
-    }
+    if (changed) this.#logger.info({ apps: next.apps.size, registry: this.store.location }, 'application registry loaded');
     return changed;
   }
 }

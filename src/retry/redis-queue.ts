@@ -14,8 +14,8 @@
  * Entries are keyed by application and response id: a response queued twice (a replay after a
  * crash) is one entry. All keys share a hash tag, so the scripts also run on Redis Cluster.
  */
-import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { LuaScript } from '../cache/lua-script';
 import { type Logger, silentLogger } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import { encodeResponse, type RetryDelivery, type RetryQueue } from './retry-queue';
@@ -63,22 +63,6 @@ return out`;
 const RETRY_LATER = `${NOW}
 if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') ~= tonumber(ARGV[3]) then return 0 end
 return redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1])`;
-
-class LuaScript {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 const enqueueScript = new LuaScript(ENQUEUE);
 const receiveScript = new LuaScript(RECEIVE);
