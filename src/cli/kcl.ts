@@ -23,8 +23,8 @@ export async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.en
   const settings = loadEnv(env);
   const logger = createLogger({ level: settings.LOG_LEVEL, name: 'riposte-kcl', pretty: false });
   // With Redis, every response this child writes reaches the agents' caches and long-polls of the
-  // API processes (riposte serve) at once.
-  const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger });
+  // API processes (riposte serve) at once. It only publishes: nothing here waits on a change.
+  const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger, subscribe: false });
   const runtime = await openDetection(settings, env, logger, { notifier: changes?.notifier });
   const protocol = new KclProtocol(io.stdin, output, logger);
   const processor = new KclRecordProcessor(runtime.deps, { signal: protocol.signal });
