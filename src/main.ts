@@ -43,11 +43,6 @@ import { QueuedResponseSink } from './sinks/queued-sink';
 
 export type Mode = 'embedded' | 'aws';
 
-/** Embedded unless the AWS SDK is pointed at endpoints (or RIPOSTE_USE_AWS=1 says real AWS). */
-export function modeOf(rawEnv: NodeJS.ProcessEnv): Mode {
-  return awsEndpointsConfigured(rawEnv) ? 'aws' : 'embedded';
-}
-
 /**
  * A put takes its change key just before it is sent, and agents may miss a change that shows up more
  * than the agent API's settle time (5 s, src/api/agent-reads.ts) after its key. With a retry queue
@@ -167,7 +162,7 @@ export interface RunningRiposte {
 
 export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
   const { env, logger } = o;
-  const mode = modeOf(o.rawEnv);
+  const mode: Mode = awsEndpointsConfigured(o.rawEnv) ? 'aws' : 'embedded';
   const closers: { name: string; close: () => Promise<void> | void }[] = [];
   const onStop = (name: string, close: () => Promise<void> | void) => closers.push({ name, close });
   const closeAll = async () => {

@@ -16,7 +16,7 @@ import type { CliContext, CliIo } from './context';
 /** How long a child that has finished may take to exit before it is made to. */
 const EXIT_GRACE_MS = 1000;
 
-export async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // First of all: from here on nothing but protocol lines may reach the real standard output.
   const claimed = io.stdout === process.stdout ? claimProcessStdout() : null;
   const output = claimed?.protocol ?? io.stdout;

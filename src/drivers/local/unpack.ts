@@ -22,7 +22,7 @@ export interface Unpacked {
   aggregated: Array<{ sequenceNumber: string; lastSubSequenceNumber: number }>;
 }
 
-export function isAggregated(data: Uint8Array): boolean {
+function isAggregated(data: Uint8Array): boolean {
   return data.byteLength > 20 && data[0] === MAGIC[0] && data[1] === MAGIC[1] && data[2] === MAGIC[2] && data[3] === MAGIC[3];
 }
 
