@@ -12,7 +12,7 @@ import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import { ShardProcessor } from '../engine/processor';
 import type { BatchOutcome, Position, ShardRecord } from '../engine/types';
-import { Backoff, DEFAULT_BACKOFF, isAbort, sleep, type BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, untilDone, type BackoffOptions } from './backoff';
 import type { DriverDependencies } from './dependencies';
 
 export class ShardPipeline {
@@ -72,21 +72,13 @@ export class ShardPipeline {
     await Promise.all(writes);
   }
 
-  private async untilDone<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    const backoff = new Backoff(this.backoff);
-    for (;;) {
-      signal?.throwIfAborted();
-      try {
-        return await attempt();
-      } catch (error) {
-        if (isAbort(error, signal)) throw error;
-        const delayMs = backoff.next();
-        this.logger.warn(
-          { shardId: this.shardId, attempt: backoff.attempts, retryInMs: delayMs, err: error },
-          `could not ${what}; retrying, and not checkpointing until it succeeds`,
-        );
-        await sleep(delayMs, signal);
-      }
-    }
+  private untilDone<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    return untilDone(attempt, {
+      backoff: this.backoff,
+      signal,
+      logger: this.logger,
+      context: { shardId: this.shardId },
+      message: `could not ${what}; retrying, and not checkpointing until it succeeds`,
+    });
   }
 }
