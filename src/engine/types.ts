@@ -19,6 +19,10 @@ export interface Position {
   subSequenceNumber: number;
 }
 
+export function samePosition(a: Position, b: Position | null): boolean {
+  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
+}
+
 export interface BatchOutcome {
   /** Responses to write, in the order they were decided. */
   responses: SecurityResponse[];

@@ -15,7 +15,7 @@
  */
 import type { Logger } from '../../core/ports';
 import type { DeadLetter } from '../../core/ports';
-import type { Position, ShardRecord } from '../../engine/types';
+import { samePosition, type Position, type ShardRecord } from '../../engine/types';
 import { Backoff, sleep, type BackoffOptions } from '../backoff';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
@@ -158,8 +158,4 @@ export class KclRecordProcessor implements KclHandler {
     }
     return this.pipeline;
   }
-}
-
-function samePosition(a: Position, b: Position | null): boolean {
-  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 }

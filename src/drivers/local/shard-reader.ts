@@ -23,7 +23,7 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../../core/ports';
-import type { Position } from '../../engine/types';
+import { samePosition, type Position } from '../../engine/types';
 import { Backoff, isAbort, sleep, untilDone, type BackoffOptions } from '../backoff';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
@@ -278,8 +278,4 @@ export class ShardReader {
       message: `could not ${what}; retrying`,
     });
   }
-}
-
-function samePosition(a: Position, b: Position | null): boolean {
-  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 }
