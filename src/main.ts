@@ -17,7 +17,7 @@ import { KinesisEventPublisher } from './api/event-publisher';
 import { createApiMetrics } from './api/http-metrics';
 import { createDynamoClient, createKinesisClient } from './aws/clients';
 import { ensureStream } from './aws/stream';
-import { appsTable, checkpointsTable, ensureTable, responsesTable } from './aws/tables';
+import { ensureTable, riposteTables } from './aws/tables';
 import { NotifyingSettledWriter, type ResponseChangeNotifier } from './cache/notifying-sink';
 import { openResponseChanges, type ResponseChanges } from './cache/open';
 import { awsEndpointsConfigured, type Env } from './config/env';
@@ -195,9 +195,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     });
     if (mode === 'embedded') {
       await ensureStream(kinesis, env.RIPOSTE_STREAM, o.shards ?? 2);
-      for (const table of [responsesTable(env.RIPOSTE_RESPONSES_TABLE), checkpointsTable(env.RIPOSTE_CHECKPOINTS_TABLE), appsTable(env.RIPOSTE_APPS_TABLE)]) {
-        await ensureTable(dynamo, table);
-      }
+      for (const table of riposteTables(env)) await ensureTable(dynamo, table);
     }
 
     const metrics = new Registry();

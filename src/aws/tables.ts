@@ -24,6 +24,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import type { Env } from '../config/env';
 import { waitUntil } from './wait';
 
 export interface TableSpec {
@@ -96,6 +97,11 @@ export function appsTable(name: string): TableSpec {
       KeySchema: [{ AttributeName: 'appId', KeyType: 'HASH' }],
     },
   };
+}
+
+/** Every table Riposte owns, named by the settings: what `riposte init` and `riposte start` create. */
+export function riposteTables(env: Pick<Env, 'RIPOSTE_RESPONSES_TABLE' | 'RIPOSTE_CHECKPOINTS_TABLE' | 'RIPOSTE_APPS_TABLE'>): TableSpec[] {
+  return [responsesTable(env.RIPOSTE_RESPONSES_TABLE), checkpointsTable(env.RIPOSTE_CHECKPOINTS_TABLE), appsTable(env.RIPOSTE_APPS_TABLE)];
 }
 
 /** Creates the table unless it exists, waits until it is active, and turns TTL on if it is off. Idempotent. */
