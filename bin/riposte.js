@@ -17,14 +17,19 @@ if (existsSync(source)) {
   entry = join(root, 'dist', 'src', 'cli', 'main.js');
   base = join(root, 'dist');
 }
-// In `riposte kcl` standard output belongs to the MultilangDaemon: claim it before any other module
-// loads, so that not even a dependency printing as it loads can corrupt the protocol.
-if (process.argv[2] === 'kcl') require(join(base, 'src', 'drivers', 'kcl', 'stdout-guard')).claimProcessStdout();
-// A reader that stops reading (`riposte --help | head`) is not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+if (process.argv[2] === 'kcl') {
+  // In `riposte kcl` standard output belongs to the MultilangDaemon: claim it before any other module
+  // loads, so that not even a dependency printing as it loads can corrupt the protocol. The guard
+  // also takes stdout's errors: a broken pipe means the daemon is gone, and the child then stops in
+  // order (closing its clients) instead of exiting on the spot.
+  require(join(base, 'src', 'drivers', 'kcl', 'stdout-guard')).claimProcessStdout();
+} else {
+  // A reader that stops reading (`riposte --help | head`) is not an error.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 require(entry)
   .main(process.argv.slice(2))
   .then((code) => {

@@ -17,7 +17,7 @@ import { KinesisEventPublisher } from './api/event-publisher';
 import { createApiMetrics } from './api/http-metrics';
 import { createDynamoClient, createKinesisClient } from './aws/clients';
 import { ensureStream } from './aws/stream';
-import { appsTable, checkpointsTable, ensureTable, responsesTable } from './aws/tables';
+import { ensureTable, riposteTables } from './aws/tables';
 import { NotifyingSettledWriter, type ResponseChangeNotifier } from './cache/notifying-sink';
 import { openResponseChanges, type ResponseChanges } from './cache/open';
 import { awsEndpointsConfigured, type Env } from './config/env';
@@ -38,15 +38,18 @@ import { Digester } from './retry/digester';
 import { retryQueueFromEnv } from './retry/from-env';
 import type { RetryQueue } from './retry/retry-queue';
 import { JsonLinesDeadLetterSink } from './sinks/dead-letter-file';
-import { DynamoResponseStore } from './sinks/dynamodb/responses-store';
+import { DynamoResponseStore, type SettledWriter } from './sinks/dynamodb/responses-store';
 import { QueuedResponseSink } from './sinks/queued-sink';
 
 export type Mode = 'embedded' | 'aws';
 
-/** Embedded unless the AWS SDK is pointed at endpoints (or RIPOSTE_USE_AWS=1 says real AWS). */
-export function modeOf(rawEnv: NodeJS.ProcessEnv): Mode {
-  return awsEndpointsConfigured(rawEnv) ? 'aws' : 'embedded';
-}
+/**
+ * A put takes its change key just before it is sent, and agents may miss a change that shows up more
+ * than the agent API's settle time (5 s, src/api/agent-reads.ts) after its key. With a retry queue
+ * an attempt slower than this fails and goes (back) to the queue, and the next attempt takes a fresh
+ * key; one SDK attempt only, as an SDK retry would resend the old key.
+ */
+const QUEUED_WRITE_TIMEOUT_MS = 3000;
 
 /** What detection needs, shared by the drivers, and the parts the APIs and metrics also use. */
 export interface Detection {
@@ -54,6 +57,8 @@ export interface Detection {
   registry: RegistryWatcher;
   queue: RetryQueue | undefined;
   sink: QueuedResponseSink;
+  /** The engine's conditional put, announcing what landed: the digester lands queued responses through it too. */
+  writer: SettledWriter;
   stores: DynamoResponseStore[];
   playbookStats: { loaded: number; refused: number };
   close(): Promise<void>;
@@ -69,7 +74,7 @@ export async function openDetection(
   env: Env,
   rawEnv: NodeJS.ProcessEnv,
   logger: Logger,
-  shared: { registry?: RegistryWatcher; notifier?: ResponseChangeNotifier } = {},
+  shared: { registry?: RegistryWatcher; notifier?: ResponseChangeNotifier; dynamo?: DynamoDBClient } = {},
 ): Promise<Detection> {
   const settings = env.RIPOSTE_SETTINGS === undefined ? {} : loadSettingsFile(env.RIPOSTE_SETTINGS, builtInDetectors);
   const ownRegistry = shared.registry === undefined;
@@ -78,10 +83,13 @@ export async function openDetection(
   const detectors = new RegistryAppConfigSource(registry, builtInDetectors, { base: settings, logger });
   const playbooks = await startPlaybooks(detectors, { dir: env.RIPOSTE_PLAYBOOKS_DIR, registry: (appId) => registry.snapshot.apps.get(appId)?.playbooks, logger });
   // With a retry queue, the engine's writes get one SDK attempt: a throttled put goes to the queue
-  // instead of stalling the shard (docs/store.md). History reads keep the SDK's retries.
+  // instead of stalling the shard (docs/store.md). History reads keep the SDK's retries, on the
+  // process's client when it has one.
   const queue = retryQueueFromEnv(env, logger);
-  const writeClient = createDynamoClient(queue === undefined ? {} : { maxAttempts: 1 });
-  const readClient = queue === undefined ? writeClient : createDynamoClient();
+  const readClient = shared.dynamo ?? createDynamoClient();
+  const writeClient = queue === undefined ? readClient : createDynamoClient({ maxAttempts: 1, requestTimeoutMs: QUEUED_WRITE_TIMEOUT_MS });
+  // The shared client is closed by whoever made it.
+  const ownClients = [...new Set([readClient, writeClient])].filter((client) => client !== shared.dynamo);
   const store = new DynamoResponseStore(writeClient, env.RIPOSTE_RESPONSES_TABLE);
   const writer = shared.notifier === undefined ? store : new NotifyingSettledWriter(store, shared.notifier);
   const sink = new QueuedResponseSink(writer, queue, logger);
@@ -103,6 +111,7 @@ export async function openDetection(
     registry,
     queue,
     sink,
+    writer,
     stores: queue === undefined ? [store] : [store, history],
     playbookStats: playbooks.source.stats,
     async close() {
@@ -110,8 +119,7 @@ export async function openDetection(
       if (ownRegistry) registry.stop();
       await deadLetters.close();
       await queue?.close();
-      writeClient.destroy();
-      if (readClient !== writeClient) readClient.destroy();
+      for (const client of ownClients) client.destroy();
     },
   };
 }
@@ -154,7 +162,7 @@ export interface RunningRiposte {
 
 export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
   const { env, logger } = o;
-  const mode = modeOf(o.rawEnv);
+  const mode: Mode = awsEndpointsConfigured(o.rawEnv) ? 'aws' : 'embedded';
   const closers: { name: string; close: () => Promise<void> | void }[] = [];
   const onStop = (name: string, close: () => Promise<void> | void) => closers.push({ name, close });
   const closeAll = async () => {
@@ -187,9 +195,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     });
     if (mode === 'embedded') {
       await ensureStream(kinesis, env.RIPOSTE_STREAM, o.shards ?? 2);
-      for (const table of [responsesTable(env.RIPOSTE_RESPONSES_TABLE), checkpointsTable(env.RIPOSTE_CHECKPOINTS_TABLE), appsTable(env.RIPOSTE_APPS_TABLE)]) {
-        await ensureTable(dynamo, table);
-      }
+      for (const table of riposteTables(env)) await ensureTable(dynamo, table);
     }
 
     const metrics = new Registry();
@@ -203,16 +209,14 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     onStop('registry watcher', () => registry.stop());
     const demo = await createDemoAppOnFirstStart(registry, new AppRegistry(registryStore, builtInDetectors), logger);
 
-    const detection = await openDetection(env, o.rawEnv, logger, { registry, notifier: changes.notifier });
+    const detection = await openDetection(env, o.rawEnv, logger, { registry, notifier: changes.notifier, dynamo });
     onStop('detection (sinks, playbooks, retry queue)', () => detection.close());
 
     let digester: Digester | undefined;
     if (detection.queue !== undefined) {
-      const retried = new DynamoResponseStore(createDynamoClient(), env.RIPOSTE_RESPONSES_TABLE);
-      digester = new Digester(detection.queue, new NotifyingSettledWriter(retried, changes.notifier), { logger });
+      digester = new Digester(detection.queue, detection.writer, { logger });
       digester.start();
       onStop('digester', () => digester?.stop());
-      detection.stores.push(retried);
     }
 
     let driver: LocalKinesisDriver | undefined;

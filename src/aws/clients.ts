@@ -15,6 +15,8 @@ export interface ClientOverrides {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Attempts per request, including the first (the SDK's default is 3). */
   maxAttempts?: number;
+  /** Longest one attempt may take, connecting included, before it fails with a TimeoutError. */
+  requestTimeoutMs?: number;
 }
 
 function settings(o: ClientOverrides): Record<string, unknown> {
@@ -27,15 +29,23 @@ function settings(o: ClientOverrides): Record<string, unknown> {
 }
 
 /**
+ * Without throwOnRequestTimeout the handler only prints a warning when requestTimeout passes and
+ * goes on waiting: a request the network lost would hang its shard or its write for good.
+ */
+function requestHandler(requestTimeoutMs: number): NodeHttpHandler {
+  return new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true });
+}
+
+/**
  * HTTP/1.1 always: the SDK's Kinesis client would otherwise speak HTTP/2, which kinesalite does not,
  * and Riposte uses no Kinesis call that needs HTTP/2 (enhanced fan-out is the KCL's business).
  */
 export function createKinesisClient(o: ClientOverrides = {}): KinesisClient {
-  return new KinesisClient({ ...settings(o), requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30000 }) });
+  return new KinesisClient({ ...settings(o), requestHandler: requestHandler(o.requestTimeoutMs ?? 30_000) });
 }
 
 export function createDynamoClient(o: ClientOverrides = {}): DynamoDBClient {
-  return new DynamoDBClient({ ...settings(o), requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 15000 }) });
+  return new DynamoDBClient({ ...settings(o), requestHandler: requestHandler(o.requestTimeoutMs ?? 15_000) });
 }
 
 /** Marshals plain objects; `undefined` fields are left out rather than refused. */

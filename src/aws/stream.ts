@@ -9,7 +9,7 @@ import {
   ResourceNotFoundException,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from './wait';
 
 export interface StreamState {
   outcome: 'created' | 'exists';
@@ -32,13 +32,12 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
       if (!(error instanceof ResourceInUseException)) throw error; // created meanwhile by another process
     }
   }
-  const deadline = Date.now() + MAX_WAIT_MS;
-  for (;;) {
-    const summary = await describe(client, streamName);
-    if (summary?.StreamStatus === 'ACTIVE') return { outcome, openShards: summary.OpenShardCount ?? 0 };
-    if (Date.now() > deadline) throw new Error(`stream ${streamName} is still ${summary?.StreamStatus ?? 'missing'} after ${MAX_WAIT_MS / 1000} s`);
-    await sleep(POLL_MS);
-  }
+  const summary = await waitUntil(() => describe(client, streamName), (s) => s?.StreamStatus === 'ACTIVE', {
+    pollMs: POLL_MS,
+    timeoutMs: MAX_WAIT_MS,
+    notReady: (s) => `stream ${streamName} is still ${s?.StreamStatus ?? 'missing'}`,
+  });
+  return { outcome, openShards: summary?.OpenShardCount ?? 0 };
 }
 
 async function describe(client: KinesisClient, streamName: string) {

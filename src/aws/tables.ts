@@ -17,12 +17,15 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import type { Env } from '../config/env';
+import { waitUntil } from './wait';
 
 export interface TableSpec {
   input: CreateTableCommandInput;
@@ -96,7 +99,12 @@ export function appsTable(name: string): TableSpec {
   };
 }
 
-/** Creates the table unless it exists, waits until it is active, and turns TTL on. Idempotent. */
+/** Every table Riposte owns, named by the settings: what `riposte init` and `riposte start` create. */
+export function riposteTables(env: Pick<Env, 'RIPOSTE_RESPONSES_TABLE' | 'RIPOSTE_CHECKPOINTS_TABLE' | 'RIPOSTE_APPS_TABLE'>): TableSpec[] {
+  return [responsesTable(env.RIPOSTE_RESPONSES_TABLE), checkpointsTable(env.RIPOSTE_CHECKPOINTS_TABLE), appsTable(env.RIPOSTE_APPS_TABLE)];
+}
+
+/** Creates the table unless it exists, waits until it is active, and turns TTL on if it is off. Idempotent. */
 export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Promise<'created' | 'exists'> {
   const name = spec.input.TableName as string;
   let outcome: 'created' | 'exists' = 'exists';
@@ -111,20 +119,28 @@ export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Prom
       if (!(createError instanceof ResourceInUseException)) throw createError; // created meanwhile by another process
     }
   }
-  for (let attempt = 0; ; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    if (attempt > 600) throw new Error(`table ${name} is still ${Table?.TableStatus ?? 'missing'} after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (spec.ttlAttribute !== undefined && outcome === 'created') {
-    try {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: spec.ttlAttribute } }));
-    } catch (error) {
-      // dynalite (tests, the embedded default) has no TTL operation. Nothing relies on TTL for
-      // correctness — queries compare expiry themselves — it only bounds the table's size.
-      if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error;
-    }
-  }
+  await waitUntil(
+    async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus,
+    (status) => status === 'ACTIVE',
+    { pollMs: 100, timeoutMs: 60_000, notReady: (status) => `table ${name} is still ${status ?? 'missing'}` },
+  );
+  // Whatever the outcome: a run that stopped between creating the table and this would otherwise
+  // have left TTL off for good.
+  if (spec.ttlAttribute !== undefined) await ensureTimeToLive(client, name, spec.ttlAttribute);
   return outcome;
+}
+
+async function ensureTimeToLive(client: DynamoDBClient, name: string, attribute: string): Promise<void> {
+  try {
+    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    const status = TimeToLiveDescription?.TimeToLiveStatus;
+    // Only from DISABLED: asking again while it is ENABLED or ENABLING is refused, and so is asking
+    // while someone is DISABLING it (that takes up to an hour; a later run turns it back on).
+    if (status !== undefined && status !== 'DISABLED') return;
+    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }));
+  } catch (error) {
+    // dynalite (tests, the embedded default) has no UpdateTimeToLive. Nothing relies on TTL for
+    // correctness — queries compare expiry themselves — it only bounds the table's size.
+    if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error;
+  }
 }

@@ -30,4 +30,21 @@ describe('openResponseChanges', () => {
       await changes.close();
     }
   });
+
+  test('a process that only writes publishes its changes without subscribing to everyone\'s', async () => {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+    const redis = connectRedis();
+    const listening = async () => ((await redis.pubsub('NUMSUB', `${prefix}changes`)) as [string, number])[1];
+    const api = await openResponseChanges(url, { prefix });
+    const writer = await openResponseChanges(url, { prefix, subscribe: false });
+    try {
+      expect(await listening()).toBe(1);
+      const woken = new Promise<void>((resolve) => api.feed.subscribe('app-writer', resolve));
+      await writer.notifier.changed(['app-writer']);
+      await woken;
+    } finally {
+      await Promise.all([api.close(), writer.close()]);
+      await redis.quit();
+    }
+  });
 });

@@ -27,6 +27,12 @@ export interface OpenOptions {
   /** `riposte_agent_cache_reads_total` of the API's metrics (createApiMetrics(...).cacheReads). */
   cacheReads?: Counter<'outcome'>;
   prefix?: string;
+  /**
+   * Listen to the changes other processes publish (default true): what the API needs to wake its
+   * long-polls. A process that only writes responses (a KCL child) says false: no subscriber
+   * connection, no copy of every change; its `feed.subscribe` then hears nothing.
+   */
+  subscribe?: boolean;
 }
 
 export async function openResponseChanges(redisUrl: string | undefined, options: OpenOptions = {}): Promise<ResponseChanges> {
@@ -39,7 +45,7 @@ export async function openResponseChanges(redisUrl: string | undefined, options:
   const redis = await connectApiRedis(redisUrl, logger);
   const cache = new RedisResponseCache(redis, { prefix: options.prefix, logger, onOutcome: (outcome) => options.cacheReads?.inc({ outcome }) });
   const feed = new RedisChangeFeed(redis, { prefix: options.prefix, logger });
-  await feed.start();
+  if (options.subscribe ?? true) await feed.start();
   return {
     cache,
     feed,

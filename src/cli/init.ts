@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { createDynamoClient, createKinesisClient } from '../aws/clients';
 import { ensureStream } from '../aws/stream';
-import { appsTable, checkpointsTable, ensureTable, responsesTable } from '../aws/tables';
+import { ensureTable, riposteTables } from '../aws/tables';
 import { loadEnv } from '../config/env';
 import { wholeNumber, type CliContext } from './context';
 
@@ -25,7 +25,7 @@ export async function init(cli: CliContext, options: InitOptions): Promise<void>
     if (stream.outcome === 'exists' && stream.openShards !== options.shards) {
       out.write(`  (not resharded to ${options.shards}: change the shard count with the Kinesis console or UpdateShardCount)\n`);
     }
-    for (const spec of [responsesTable(env.RIPOSTE_RESPONSES_TABLE), checkpointsTable(env.RIPOSTE_CHECKPOINTS_TABLE), appsTable(env.RIPOSTE_APPS_TABLE)]) {
+    for (const spec of riposteTables(env)) {
       out.write(`table ${spec.input.TableName}: ${await ensureTable(dynamo, spec)}\n`);
     }
   } finally {

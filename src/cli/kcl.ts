@@ -16,15 +16,15 @@ import type { CliContext, CliIo } from './context';
 /** How long a child that has finished may take to exit before it is made to. */
 const EXIT_GRACE_MS = 1000;
 
-export async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // First of all: from here on nothing but protocol lines may reach the real standard output.
   const claimed = io.stdout === process.stdout ? claimProcessStdout() : null;
   const output = claimed?.protocol ?? io.stdout;
   const settings = loadEnv(env);
   const logger = createLogger({ level: settings.LOG_LEVEL, name: 'riposte-kcl', pretty: false });
   // With Redis, every response this child writes reaches the agents' caches and long-polls of the
-  // API processes (riposte serve) at once.
-  const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger });
+  // API processes (riposte serve) at once. It only publishes: nothing here waits on a change.
+  const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger, subscribe: false });
   const runtime = await openDetection(settings, env, logger, { notifier: changes?.notifier });
   const protocol = new KclProtocol(io.stdin, output, logger);
   const processor = new KclRecordProcessor(runtime.deps, { signal: protocol.signal });

@@ -16,6 +16,11 @@ async function runUntilSignalled(cli: CliContext, role: 'all' | 'api', options: 
   const running = await startRiposte({ env, rawEnv, logger, out: cli.io.stdout, role, shards: options.shards });
   await new Promise<void>((resolve) => {
     let signals = 0;
+    const stopped = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals > 1) {
@@ -23,14 +28,16 @@ async function runUntilSignalled(cli: CliContext, role: 'all' | 'api', options: 
         process.exit(130);
       }
       logger.info({ signal }, 'stopping: finishing the batch in flight, writing and checkpointing');
-      running.stop().then(resolve, (error: unknown) => {
+      running.stop().then(stopped, (error: unknown) => {
         logger.error({ err: error }, 'stopping failed');
         cli.exitCode = 1;
-        resolve();
+        stopped();
       });
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // Not `once`: a second signal, even of the same kind (Ctrl-C twice), must reach the branch
+    // above rather than Node's default handler.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   logger.info('stopped');
 }

@@ -36,6 +36,10 @@ export const EnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' }).optional().describe('Redis (e.g. redis://127.0.0.1:6379/0): the retry queue, the agent read cache, long-poll wake-ups across processes.'),
   RIPOSTE_RETRY_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/riposte-retry' }).optional().describe('SQS queue URL for failed response writes (production); takes precedence over Redis for the retry queue.'),
   RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Bearer token of the admin API; without it the admin API is off.'),
+  RIPOSTE_USE_AWS: z
+    // Empty is unset, as it always was (a shell's `RIPOSTE_USE_AWS= riposte start`).
+    .preprocess((value) => (value === '' ? undefined : value), z.enum(['0', '1'], { error: 'must be 1 (use real AWS) or 0 (the default)' }).optional())
+    .describe('1: use real AWS with its default endpoints, although no AWS_ENDPOINT_URL* is set (else riposte start runs embedded).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (JSON lines on standard error; readable on a terminal).'),
 });
 
@@ -46,7 +50,7 @@ export function environmentHelp(): string {
     const shown = fallback.success && fallback.data !== undefined ? ` (default: ${String(fallback.data)})` : '';
     return `  ${key}\n      ${schema.description ?? ''}${shown}`;
   });
-  return `Environment (all optional):\n${rows.join('\n')}\n  AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, credentials\n      Read by the AWS SDK itself. With no endpoint set, riposte start runs embedded Kinesis and\n      DynamoDB; RIPOSTE_USE_AWS=1 uses real AWS with its default endpoints.`;
+  return `Environment (all optional):\n${rows.join('\n')}\n  AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, credentials\n      Read by the AWS SDK itself. With no endpoint set (and RIPOSTE_USE_AWS not 1), riposte start\n      runs embedded Kinesis and DynamoDB.`;
 }
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -66,7 +70,11 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
   throw new EnvError(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }
 
-/** True when the AWS SDK is pointed at endpoints (or at AWS itself): then nothing is embedded. */
+/**
+ * True when the AWS SDK is pointed at endpoints (or at AWS itself): then nothing is embedded. Reads
+ * the raw environment (before `riposte start` adds the embedded endpoints to it), which loadEnv has
+ * already checked.
+ */
 export function awsEndpointsConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB'].some((k) => (env[k] ?? '') !== '') || (env.RIPOSTE_USE_AWS ?? '') === '1';
 }

@@ -4,6 +4,7 @@
  * its wait, so a process whose work is aborted can exit.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { Logger } from '../core/ports';
 
 export interface BackoffOptions {
   /** First delay, ms. */
@@ -52,6 +53,36 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return;
   }
   await sleepFor(ms, undefined, signal === undefined ? undefined : { signal });
+}
+
+export interface UntilDoneOptions {
+  backoff: BackoffOptions;
+  /** The only way to end the retries: rejects with its reason once it aborts. */
+  signal: AbortSignal | undefined;
+  logger: Logger;
+  /** Logged with each failure, e.g. `{ shardId }`. */
+  context: Record<string, unknown>;
+  /** The warning logged with each failure. */
+  message: string;
+}
+
+/**
+ * Calls `attempt` until it succeeds, for as long as it takes, backing off between failures: for the
+ * writes a shard must not go past (responses, dead letters, checkpoints).
+ */
+export async function untilDone<T>(attempt: () => Promise<T>, o: UntilDoneOptions): Promise<T> {
+  const backoff = new Backoff(o.backoff);
+  for (;;) {
+    o.signal?.throwIfAborted();
+    try {
+      return await attempt();
+    } catch (error) {
+      if (isAbort(error, o.signal)) throw error;
+      const delayMs = backoff.next();
+      o.logger.warn({ ...o.context, attempt: backoff.attempts, retryInMs: delayMs, err: error }, o.message);
+      await sleep(delayMs, o.signal);
+    }
+  }
 }
 
 /** True for the rejection of an aborted sleep or request. */

@@ -12,18 +12,11 @@ import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import { ShardProcessor } from '../engine/processor';
 import type { BatchOutcome, Position, ShardRecord } from '../engine/types';
-import { Backoff, DEFAULT_BACKOFF, isAbort, sleep, type BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, untilDone, type BackoffOptions } from './backoff';
 import type { DriverDependencies } from './dependencies';
-
-export interface PipelineStats {
-  batches: number;
-  /** Failed attempts to read history or to write responses or dead letters (each was retried). */
-  retries: number;
-}
 
 export class ShardPipeline {
   readonly processor: ShardProcessor;
-  readonly stats: PipelineStats = { batches: 0, retries: 0 };
   private readonly logger: Logger;
   private safePosition: Position | null = null;
   /** The signal of the batch in flight, for the history reads the engine makes during it. */
@@ -62,7 +55,6 @@ export class ShardPipeline {
     this.signal = signal;
     const outcome = await this.processor.processBatch(records);
     await this.persist(outcome, rejected, signal);
-    this.stats.batches++;
     if (outcome.checkpoint !== null) this.safePosition = outcome.checkpoint;
     return this.safePosition;
   }
@@ -80,22 +72,13 @@ export class ShardPipeline {
     await Promise.all(writes);
   }
 
-  private async untilDone<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    const backoff = new Backoff(this.backoff);
-    for (;;) {
-      signal?.throwIfAborted();
-      try {
-        return await attempt();
-      } catch (error) {
-        if (isAbort(error, signal)) throw error;
-        this.stats.retries++;
-        const delayMs = backoff.next();
-        this.logger.warn(
-          { shardId: this.shardId, attempt: backoff.attempts, retryInMs: delayMs, err: error },
-          `could not ${what}; retrying, and not checkpointing until it succeeds`,
-        );
-        await sleep(delayMs, signal);
-      }
-    }
+  private untilDone<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    return untilDone(attempt, {
+      backoff: this.backoff,
+      signal,
+      logger: this.logger,
+      context: { shardId: this.shardId },
+      message: `could not ${what}; retrying, and not checkpointing until it succeeds`,
+    });
   }
 }

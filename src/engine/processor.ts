@@ -25,7 +25,7 @@ import { DedupIndex } from './dedup';
 import { ResponseLedger } from './ledger';
 import { decideResponse } from './respond';
 import { ShardStats } from './stats';
-import type { BatchOutcome, Position, ShardRecord } from './types';
+import { deadLetterOf, type BatchOutcome, type Position, type ShardRecord } from './types';
 
 export interface ProcessorOptions {
   shardId: string;
@@ -63,7 +63,6 @@ export const PROCESSOR_DEFAULTS = {
 
 const SWEEP_EVERY_MS = 1000;
 const EVICTION_LOG_INTERVAL_MS = 10_000;
-const PREVIEW_BYTES = 256;
 
 export class ShardProcessor {
   readonly shardId: string;
@@ -216,15 +215,7 @@ export class ShardProcessor {
 
   private deadLetter(record: ShardRecord, reason: string): void {
     this.stats.rejected++;
-    const letter: DeadLetter = {
-      shardId: this.shardId,
-      sequenceNumber: record.sequenceNumber,
-      subSequenceNumber: record.subSequenceNumber ?? 0,
-      partitionKey: record.partitionKey,
-      reason,
-      size: record.data.byteLength,
-      preview: Buffer.from(record.data.buffer, record.data.byteOffset, Math.min(PREVIEW_BYTES, record.data.byteLength)).toString('base64'),
-    };
+    const letter = deadLetterOf(this.shardId, record, reason);
     this.deadLetters.push(letter);
     this.logger.warn(
       { shardId: letter.shardId, sequenceNumber: letter.sequenceNumber, subSequenceNumber: letter.subSequenceNumber, partitionKey: letter.partitionKey, reason },

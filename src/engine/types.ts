@@ -13,10 +13,31 @@ export interface ShardRecord {
   partitionKey?: string;
 }
 
+/** Bytes of a dead-lettered record kept in its letter: enough to recognise it. */
+const PREVIEW_BYTES = 256;
+
+/** The dead letter of a record that cannot be used, whoever refused it (the engine or a driver). */
+export function deadLetterOf(shardId: string, record: ShardRecord, reason: string): DeadLetter {
+  const { data } = record;
+  return {
+    shardId,
+    sequenceNumber: record.sequenceNumber,
+    subSequenceNumber: record.subSequenceNumber ?? 0,
+    partitionKey: record.partitionKey,
+    reason,
+    size: data.byteLength,
+    preview: Buffer.from(data.buffer, data.byteOffset, Math.min(PREVIEW_BYTES, data.byteLength)).toString('base64'),
+  };
+}
+
 /** A checkpoint: everything up to and including this record is done. */
 export interface Position {
   sequenceNumber: string;
   subSequenceNumber: number;
+}
+
+export function samePosition(a: Position, b: Position | null): boolean {
+  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 }
 
 export interface BatchOutcome {

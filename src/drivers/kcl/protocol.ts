@@ -46,7 +46,7 @@ type Action = Exclude<DaemonMessage, CheckpointReply> | { action: 'unknown'; nam
 
 const PREVIEW_CHARS = 200;
 
-export class DaemonGoneError extends Error {
+class DaemonGoneError extends Error {
   override readonly name = 'AbortError';
 }
 

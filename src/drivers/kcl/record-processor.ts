@@ -14,8 +14,7 @@
  *   and that position is not tried again.
  */
 import type { Logger } from '../../core/ports';
-import type { DeadLetter } from '../../core/ports';
-import type { Position, ShardRecord } from '../../engine/types';
+import { deadLetterOf, samePosition, type Position, type ShardRecord } from '../../engine/types';
 import { Backoff, sleep, type BackoffOptions } from '../backoff';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
@@ -28,8 +27,6 @@ export interface KclRecordProcessorOptions {
   /** Retry pacing for writes and for the end-of-shard checkpoint. */
   backoff?: BackoffOptions;
 }
-
-const PREVIEW_BYTES = 256;
 
 export class KclRecordProcessor implements KclHandler {
   private pipeline: ShardPipeline | null = null;
@@ -67,18 +64,10 @@ export class KclRecordProcessor implements KclHandler {
       arrivalTime: r.approximateArrivalTimestamp ?? undefined,
       partitionKey: r.partitionKey ?? undefined,
     }));
-    const rejected = input.malformed.map((m): DeadLetter => {
-      const raw = Buffer.from(JSON.stringify(m));
-      return {
-        shardId: this.shardId,
-        sequenceNumber: m.sequenceNumber ?? 'unknown',
-        subSequenceNumber: 0,
-        partitionKey: undefined,
-        reason: `record ${m.index} of the batch is malformed: ${m.reason}`,
-        size: raw.byteLength,
-        preview: raw.subarray(0, PREVIEW_BYTES).toString('base64'),
-      };
-    });
+    // What the daemon sent is kept, as JSON, in place of the record's data.
+    const rejected = input.malformed.map((m) =>
+      deadLetterOf(this.shardId, { data: Buffer.from(JSON.stringify(m)), sequenceNumber: m.sequenceNumber ?? 'unknown' }, `record ${m.index} of the batch is malformed: ${m.reason}`),
+    );
     for (const m of input.malformed) this.logger.warn({ shardId: this.shardId, ...m }, 'malformed record from the daemon: dead-lettered');
     if (input.millisBehindLatest !== null) pipeline.processor.stats.millisBehindLatest = input.millisBehindLatest;
     await pipeline.process(records, rejected, this.options.signal);
@@ -158,8 +147,4 @@ export class KclRecordProcessor implements KclHandler {
     }
     return this.pipeline;
   }
-}
-
-function samePosition(a: Position, b: Position | null): boolean {
-  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 }

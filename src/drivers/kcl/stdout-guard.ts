@@ -34,7 +34,7 @@ export function claimProcessStdout(): ClaimedStdout {
   return claimedProcessStdout;
 }
 
-export function claimStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): ClaimedStdout {
+function claimStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): ClaimedStdout {
   const originalWrite: WriteFn = stdout.write;
   const write = originalWrite.bind(stdout) as (chunk: string | Uint8Array, callback?: (error?: Error | null) => void) => boolean;
 

@@ -100,16 +100,7 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
   async start(): Promise<void> {
     if (this.started) throw new Error('the local driver was started already');
     this.started = true;
-    this.syncing = this.sync();
-    try {
-      await this.syncing;
-    } finally {
-      this.syncing = null;
-    }
-    if (this.syncAgain) {
-      this.syncAgain = false;
-      this.requestSync();
-    }
+    await this.runSync();
     this.scheduleSync();
     this.logger.info({ stream: this.options.streamName, reading: [...this.running.keys()] }, 'local driver started');
   }
@@ -169,15 +160,20 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
       this.syncAgain = true;
       return;
     }
-    this.syncing = this.sync()
-      .catch((error: unknown) => this.logger.warn({ stream: this.options.streamName, err: error }, 'listing shards failed; trying again later'))
-      .finally(() => {
-        this.syncing = null;
-        if (this.syncAgain) {
-          this.syncAgain = false;
-          this.requestSync();
-        }
-      });
+    this.runSync().catch((error: unknown) => this.logger.warn({ stream: this.options.streamName, err: error }, 'listing shards failed; trying again later'));
+  }
+
+  /** One listing at a time: one asked for while another runs follows it. Rejects if this one fails. */
+  private runSync(): Promise<void> {
+    const syncing = this.sync().finally(() => {
+      this.syncing = null;
+      if (this.syncAgain) {
+        this.syncAgain = false;
+        this.requestSync();
+      }
+    });
+    this.syncing = syncing;
+    return syncing;
   }
 
   /** Lists the shards and starts a reader for each one that is ready and not finished. */

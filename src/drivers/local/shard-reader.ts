@@ -23,8 +23,8 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../../core/ports';
-import type { Position } from '../../engine/types';
-import { Backoff, isAbort, sleep, type BackoffOptions } from '../backoff';
+import { samePosition, type Position } from '../../engine/types';
+import { Backoff, isAbort, sleep, untilDone, type BackoffOptions } from '../backoff';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store';
@@ -269,22 +269,13 @@ export class ShardReader {
     this.lastCallAt = Date.now();
   }
 
-  private async durably(what: string, attempt: () => Promise<void>): Promise<void> {
-    const backoff = new Backoff(this.ctx.settings.writeBackoff);
-    for (;;) {
-      this.ctx.abortSignal.throwIfAborted();
-      try {
-        return await attempt();
-      } catch (error) {
-        if (isAbort(error, this.ctx.abortSignal)) throw error;
-        const delayMs = backoff.next();
-        this.logger.warn({ shardId: this.shardId, retryInMs: delayMs, err: error }, `could not ${what}; retrying`);
-        await sleep(delayMs, this.ctx.abortSignal);
-      }
-    }
+  private durably(what: string, attempt: () => Promise<void>): Promise<void> {
+    return untilDone(attempt, {
+      backoff: this.ctx.settings.writeBackoff,
+      signal: this.ctx.abortSignal,
+      logger: this.logger,
+      context: { shardId: this.shardId },
+      message: `could not ${what}; retrying`,
+    });
   }
-}
-
-function samePosition(a: Position, b: Position | null): boolean {
-  return b !== null && a.sequenceNumber === b.sequenceNumber && a.subSequenceNumber === b.subSequenceNumber;
 }

@@ -9,11 +9,10 @@
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import { deaggregateSync } from 'aws-kinesis-agg';
 import type { DeadLetter } from '../../core/ports';
-import type { ShardRecord } from '../../engine/types';
+import { deadLetterOf, type ShardRecord } from '../../engine/types';
 
 /** The KPL's magic number, the first four bytes of an aggregated record. */
 const MAGIC = [0xf3, 0x89, 0x9a, 0xc2] as const;
-const PREVIEW_BYTES = 256;
 
 export interface Unpacked {
   records: ShardRecord[];
@@ -22,7 +21,7 @@ export interface Unpacked {
   aggregated: Array<{ sequenceNumber: string; lastSubSequenceNumber: number }>;
 }
 
-export function isAggregated(data: Uint8Array): boolean {
+function isAggregated(data: Uint8Array): boolean {
   return data.byteLength > 20 && data[0] === MAGIC[0] && data[1] === MAGIC[1] && data[2] === MAGIC[2] && data[3] === MAGIC[3];
 }
 
@@ -44,7 +43,7 @@ export function unpack(shardId: string, records: readonly KinesisRecord[], skipT
     }
     const unpacked = deaggregate(data, sequenceNumber, partitionKey);
     if (typeof unpacked === 'string') {
-      if (skipUpTo < 0) out.rejected.push(deadLetter(shardId, record, data, `KPL-aggregated record cannot be unpacked: ${unpacked}`));
+      if (skipUpTo < 0) out.rejected.push(deadLetterOf(shardId, { data, sequenceNumber, partitionKey }, `KPL-aggregated record cannot be unpacked: ${unpacked}`));
       continue;
     }
     out.aggregated.push({ sequenceNumber, lastSubSequenceNumber: unpacked.length - 1 });
@@ -75,16 +74,4 @@ function deaggregate(data: Uint8Array, sequenceNumber: string, partitionKey: str
     result = (error as Error).message;
   }
   return result;
-}
-
-function deadLetter(shardId: string, record: KinesisRecord, data: Uint8Array, reason: string): DeadLetter {
-  return {
-    shardId,
-    sequenceNumber: record.SequenceNumber as string,
-    subSequenceNumber: 0,
-    partitionKey: record.PartitionKey,
-    reason,
-    size: data.byteLength,
-    preview: Buffer.from(data.buffer, data.byteOffset, Math.min(PREVIEW_BYTES, data.byteLength)).toString('base64'),
-  };
 }

@@ -14,6 +14,7 @@ describe('the environment', () => {
     ['RIPOSTE_RETRY_QUEUE_URL', 'riposte-retry', 'RIPOSTE_RETRY_QUEUE_URL="riposte-retry": must be an SQS queue URL'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": Invalid option: expected one of'],
     ['RIPOSTE_STREAM', 'my stream', 'RIPOSTE_STREAM="my stream": Invalid string'],
+    ['RIPOSTE_USE_AWS', 'true', 'RIPOSTE_USE_AWS="true": must be 1 (use real AWS) or 0 (the default)'],
   ])('refuses %s=%s, naming the variable, the value and what is allowed', (name, value, message) => {
     expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
     expect(() => loadEnv({ [name]: value })).toThrow(message);
@@ -35,11 +36,13 @@ describe('the environment', () => {
     expect(awsEndpointsConfigured({})).toBe(false);
     expect(awsEndpointsConfigured({ AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:8000' })).toBe(true);
     expect(awsEndpointsConfigured({ RIPOSTE_USE_AWS: '1' })).toBe(true);
+    expect(loadEnv({ RIPOSTE_USE_AWS: '' }).RIPOSTE_USE_AWS).toBeUndefined();
+    expect(loadEnv({ RIPOSTE_USE_AWS: '0' }).RIPOSTE_USE_AWS).toBe('0');
   });
 
   it('explains every variable in --help', () => {
     const help = environmentHelp();
-    for (const name of ['PORT', 'RIPOSTE_DATA_DIR', 'REDIS_URL', 'RIPOSTE_MAX_WINDOW_STATES', 'AWS_ENDPOINT_URL_KINESIS']) expect(help).toContain(name);
+    for (const name of ['PORT', 'RIPOSTE_DATA_DIR', 'REDIS_URL', 'RIPOSTE_MAX_WINDOW_STATES', 'RIPOSTE_USE_AWS', 'AWS_ENDPOINT_URL_KINESIS']) expect(help).toContain(name);
     expect(help).toContain('(default: 8080)');
   });
 });
