@@ -1,9 +1,8 @@
 /** `riposte init` run as a command against kinesalite and dynalite, twice: it creates, then finds. */
-import { spawn } from 'node:child_process';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { runNode, type NodeRun } from '../../scripts/lib/run-node';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { REPO_ROOT } from '../helpers/kcl-daemon';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
 
 let kinesis: LocalKinesis;
@@ -15,26 +14,18 @@ afterAll(async () => {
   await Promise.all([kinesis.close(), dynamo.close()]);
 });
 
-function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/riposte.js', ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_NO_WARNINGS: '1',
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeRun> {
+  return runNode(['bin/riposte.js', ...args], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_NO_WARNINGS: '1',
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      ...env,
+    },
   });
 }
 
