@@ -18,6 +18,7 @@ import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { FakeSqs } from '../helpers/fake-sqs';
 import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { manyResponses } from '../helpers/responses';
+import { waitFor } from '../helpers/wait';
 
 let dynamo: LocalDynamo;
 let redis: Redis;
@@ -30,13 +31,6 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('backoff', () => {
   const digester = new Digester({} as RetryQueue, { writeSettled: async () => [] }, { baseDelayMs: 1000, maxDelayMs: 60_000, random: () => 0.999999 });
@@ -93,7 +87,7 @@ describe('one round', () => {
     expect(told.sort()).toEqual([landed!.id, existed!.id].sort()); // what is in the table now, for the agent API's cache
     expect(await queue.depth()).toBe(1);
     expect(await queue.receive(10)).toEqual([]); // delayed, not visible yet
-    await until(async () => (await digester.runOnce()) === 1, 2000, 'the delayed message to come back');
+    await waitFor('the delayed message to come back', async () => (await digester.runOnce()) === 1, 2000, 20);
     expect(store.calls.filter((id) => id === failed!.id)).toHaveLength(2);
   });
 
@@ -147,7 +141,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       });
       let report = { attempts: 0, hung: 0, received: 0 };
       createInterface({ input: child.stdout! }).on('line', (line) => (report = JSON.parse(line) as typeof report));
-      await until(() => report.received === 10 && report.hung === 8, 15_000, 'the child digester to hold its messages');
+      await waitFor('the child digester to hold its messages', () => report.received === 10 && report.hung === 8, 15_000, 20);
       child.kill('SIGKILL');
       await new Promise((resolve) => child!.once('exit', resolve));
 
@@ -159,10 +153,10 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       // The killed digester's messages are still leased; the others are due now.
       const digester = new Digester(makeQueue(), new DynamoResponseStore(dynamo.client(), table), { idleMs: 20 });
       digester.start();
-      await until(async () => digester.stats.landed === 15, 10_000, 'the messages nobody held');
+      await waitFor('the messages nobody held', async () => digester.stats.landed === 15, 10_000, 20);
       expect(await queue.depth()).toBe(10);
       if (fake !== undefined) fake.advance(30_000); // Redis: its own clock runs out the 2 s lease
-      await until(async () => (await queue.depth()) === 0, 10_000, 'the killed digester’s messages');
+      await waitFor('the killed digester’s messages', async () => (await queue.depth()) === 0, 10_000, 20);
       await digester.stop();
 
       expect(digester.stats).toMatchObject({ landed: 21, existed: 4, retried: 0 });
