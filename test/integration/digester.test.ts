@@ -6,18 +6,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DynamoResponseStore, type PutOutcome } from '../../src/sinks/dynamodb/responses-store';
 import { Digester } from '../../src/retry/digester';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import type { RetryQueue } from '../../src/retry/retry-queue';
-import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import type { SecurityResponse } from '../../src/core/response';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { FakeSqs } from '../helpers/fake-sqs';
 import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { manyResponses } from '../helpers/responses';
+import { openTestQueue } from '../helpers/retry-queues';
 import { waitFor } from '../helpers/wait';
 
 let dynamo: LocalDynamo;
@@ -115,12 +113,8 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
   it('loses nothing: a new digester lands every response once', async () => {
     const table = await dynamo.responsesTable();
     const responses = manyResponses(25);
-    const prefix = uniquePrefix('crash');
-    const fake = kind === 'sqs' ? await new FakeSqs().start() : undefined;
-    const sqsClient = fake === undefined ? undefined : new SQSClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const makeQueue = (): RetryQueue =>
-      fake === undefined ? new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 2000 }) : new SqsRetryQueue(sqsClient!, fake.queueUrl, { visibilityTimeoutSeconds: 30, waitTimeSeconds: 0 });
-    const queue = makeQueue();
+    const opened = await openTestQueue(kind, redis, { name: 'crash', redisVisibilityMs: 2000, sqsVisibilitySeconds: 30 });
+    const { queue, fake } = opened;
     try {
       await queue.enqueue(responses);
 
@@ -132,7 +126,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
           TABLE: table,
           QUEUE: kind,
           REDIS_URL: TEST_REDIS_URL,
-          PREFIX: prefix,
+          PREFIX: opened.redisPrefix ?? '',
           SQS_ENDPOINT: fake?.endpoint ?? '',
           SQS_QUEUE_URL: fake?.queueUrl ?? '',
           VISIBILITY: kind === 'sqs' ? '30' : '2000',
@@ -151,7 +145,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       expect(await queue.depth()).toBe(25);
 
       // The killed digester's messages are still leased; the others are due now.
-      const digester = new Digester(makeQueue(), new DynamoResponseStore(dynamo.client(), table), { idleMs: 20 });
+      const digester = new Digester(opened.open(), new DynamoResponseStore(dynamo.client(), table), { idleMs: 20 });
       digester.start();
       await waitFor('the messages nobody held', async () => digester.stats.landed === 15, 10_000, 20);
       expect(await queue.depth()).toBe(10);
@@ -164,9 +158,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       expect(new Set(feed.map((r) => r.id))).toEqual(new Set(responses.map((r) => r.id)));
       expect(feed).toHaveLength(25);
     } finally {
-      sqsClient?.destroy();
-      await fake?.close();
-      await deletePrefix(redis, prefix);
+      await opened.cleanup();
     }
   });
 });

@@ -5,20 +5,17 @@
  * end in the table exactly once and the queue must drain.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DynamoResponseStore, ResponseWriteError } from '../../src/sinks/dynamodb/responses-store';
 import { QueuedResponseSink } from '../../src/sinks/queued-sink';
 import { seededRandom } from '../../src/testing/random';
 import { Digester } from '../../src/retry/digester';
-import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import type { RetryQueue } from '../../src/retry/retry-queue';
-import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import { faultyDynamoClient, type FaultPlan } from '../helpers/dynamo-faults';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { FakeSqs } from '../helpers/fake-sqs';
-import { connectRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectRedis } from '../helpers/redis';
 import { makeResponse, manyResponses } from '../helpers/responses';
+import { openTestQueue, type QueueKind } from '../helpers/retry-queues';
 import { waitFor } from '../helpers/wait';
 
 let dynamo: LocalDynamo;
@@ -55,32 +52,13 @@ describe('the injected faults are what the SDK sees from DynamoDB', () => {
   });
 });
 
-type QueueKind = 'redis' | 'sqs';
-
-async function makeQueue(kind: QueueKind): Promise<{ queue: RetryQueue; cleanup: () => Promise<void> }> {
-  if (kind === 'redis') {
-    const prefix = uniquePrefix('faults');
-    return { queue: new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 10_000 }), cleanup: () => deletePrefix(redis, prefix) };
-  }
-  const fake = await new FakeSqs().start();
-  const client = new SQSClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  return {
-    queue: new SqsRetryQueue(client, fake.queueUrl, { visibilityTimeoutSeconds: 10, waitTimeSeconds: 0 }),
-    async cleanup() {
-      client.destroy();
-      await fake.close();
-      expect(fake.violations).toEqual([]);
-    },
-  };
-}
-
 describe.each<QueueKind>(['redis', 'sqs'])('throttling storm with the %s retry queue', (kind) => {
   it('every response ends in the table exactly once and the queue drains', async () => {
     const table = await dynamo.responsesTable();
     const plan: FaultPlan = { throttle: 0.4, lostReply: 0.1 };
     const { client, counters } = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 2, random: seededRandom(7) });
     const store = new DynamoResponseStore(client, table);
-    const { queue, cleanup } = await makeQueue(kind);
+    const { queue, cleanup } = await openTestQueue(kind, redis, { name: 'faults', redisVisibilityMs: 10_000, sqsVisibilitySeconds: 10 });
     const sink = new QueuedResponseSink(store, queue);
     const digester = new Digester(queue, store, { baseDelayMs: 20, maxDelayMs: 200, idleMs: 20, random: seededRandom(11) });
     try {
