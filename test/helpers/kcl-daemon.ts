@@ -22,8 +22,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-
-export const REPO_ROOT = join(__dirname, '..', '..');
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
 
 export interface DaemonRecord {
   data: Buffer;

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
 import { waitForValue } from './wait';
 
-const ROOT = join(__dirname, '..', '..');
 const RUNNING = 'Riposte is running on its embedded Kinesis and DynamoDB';
 /** Log text kept (the tail): a long benchmark logs every request. */
 const KEEP_CHARS = 4 * 1024 * 1024;
@@ -40,7 +40,7 @@ export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.Proc
   for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) {
     if (!(key in extraEnv)) delete env[key];
   }
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'riposte.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'riposte.js'), 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));

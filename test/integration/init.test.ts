@@ -2,31 +2,12 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { runNode, type NodeRun } from '../../scripts/lib/run-node';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
+import { useLocalAws } from '../helpers/local-aws';
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
-});
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close()]);
-});
+const aws = useLocalAws();
 
 function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeRun> {
-  return runNode(['bin/riposte.js', ...args], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_NO_WARNINGS: '1',
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      ...env,
-    },
-  });
+  return runNode(['bin/riposte.js', ...args], { env: aws.childEnv(env) });
 }
 
 it('creates the stream and the three tables, and a second run changes nothing', async () => {
@@ -46,9 +27,9 @@ it('creates the stream and the three tables, and a second run changes nothing', 
   expect(second.stdout).toContain('stream init-events: exists, 3 open shard(s)\n  (not resharded to 5');
   expect(second.stdout).toContain('table init-responses: exists\ntable init-checkpoints: exists\ntable init-apps: exists\n');
 
-  const { Shards } = await kinesis.client().send(new ListShardsCommand({ StreamName: 'init-events' }));
+  const { Shards } = await aws.kinesis.client().send(new ListShardsCommand({ StreamName: 'init-events' }));
   expect(Shards).toHaveLength(3);
-  const { Table } = await dynamo.client().send(new DescribeTableCommand({ TableName: 'init-responses' }));
+  const { Table } = await aws.dynamo.client().send(new DescribeTableCommand({ TableName: 'init-responses' }));
   expect(Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byExpiry']);
 });
 
