@@ -82,8 +82,6 @@ export class FakeSqs {
   private offsetMs = 0;
   private server: Server | null = null;
   private readonly clients: SQSClient[] = [];
-  /** When set, the next N requests of that target fail with a 500 InternalError. */
-  failNext: { target: string; count: number } | null = null;
 
   now(): number {
     return Date.now() + this.offsetMs;
@@ -92,10 +90,6 @@ export class FakeSqs {
   /** Moves the queue's clock forward, as if `ms` had passed. */
   advance(ms: number): void {
     this.offsetMs += ms;
-  }
-
-  get size(): number {
-    return this.messages.size;
   }
 
   async start(): Promise<this> {
@@ -130,10 +124,6 @@ export class FakeSqs {
       const operation = target.slice('AmazonSQS.'.length);
       this.requests.push({ target: operation, headers: req.headers, body });
       this.checkMembers(operation, body);
-      if (this.failNext !== null && this.failNext.target === operation && this.failNext.count > 0) {
-        this.failNext.count--;
-        throw new SqsError(500, 'InternalError', 'InternalError;Receiver', 'We encountered an internal error. Please try again.');
-      }
       const reply = await this.dispatch(operation, body, res);
       this.send(res, 200, reply);
     } catch (error) {

@@ -24,7 +24,7 @@ export interface RiposteProcess {
 }
 
 /** The JSON lines of `text`; a line still being written is skipped. */
-export function parseLogs(text: string): Record<string, unknown>[] {
+function parseLogs(text: string): Record<string, unknown>[] {
   return text.split('\n').flatMap((line) => {
     if (!line.startsWith('{')) return [];
     try {
