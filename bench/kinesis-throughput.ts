@@ -13,7 +13,7 @@
  *                  and from its oldest (the longest an event waited) — percentiles over the run.
  *                  kinesalite always reports MillisBehindLatest 0, so the lag is measured here.
  *
- *   npx tsx bench/kinesis-throughput.ts [events=60000] [shards=4] [loadShare=0.5] [loadSeconds=20]
+ *   npm run bench:kinesis -- [events=60000] [shards=4] [loadShare=0.5] [loadSeconds=20]
  *
  * The last line is one JSON object with every figure.
  */
