@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { connectRedis, deletePrefix } from '../test/helpers/redis';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: object) => Promise<AutocannonResult>;
@@ -50,9 +50,9 @@ async function startServer(mode: 'cached' | 'uncached'): Promise<Server> {
 async function stop(server: Server): Promise<void> {
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0');
-  const keys = await redis.keys(`${server.prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  const redis = connectRedis();
+  // The server's prefix ends with ':'; deletePrefix adds it back.
+  await deletePrefix(redis, server.prefix.replace(/:$/, ''));
   await redis.quit();
 }
 

@@ -13,7 +13,7 @@
  *                  and from its oldest (the longest an event waited) — percentiles over the run.
  *                  kinesalite always reports MillisBehindLatest 0, so the lag is measured here.
  *
- *   npx tsx bench/kinesis-throughput.ts [events=60000] [shards=4] [loadShare=0.5] [loadSeconds=20]
+ *   npm run bench:kinesis -- [events=60000] [shards=4] [loadShare=0.5] [loadSeconds=20]
  *
  * The last line is one JSON object with every figure.
  */
@@ -38,6 +38,7 @@ import { DynamoResponseStore } from '../src/sinks/dynamodb/responses-store';
 import { builtInDetectors } from '../detectors';
 import { mixEvent } from './generate';
 import { seededRandom } from '../src/testing/random';
+import { eventEntries } from '../test/helpers/local-kinesis';
 
 const EVENTS = Number(process.argv[2] ?? 60_000);
 const SHARDS = Number(process.argv[3] ?? 4);
@@ -68,14 +69,11 @@ async function startService(script: string, args: string[]): Promise<{ endpoint:
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-function events(count: number, offset: number): Array<Record<string, unknown>> {
+/** Mixed traffic; every event has its application's id (what the stream's partition key is). */
+function events(count: number, offset: number): Array<Record<string, unknown> & { appId: string }> {
   const rand = seededRandom(17 + offset);
   const o = { attackerShare: 0.02, ids: true, seed: 1, offset, apps: APPS };
-  return Array.from({ length: count }, (_, k) => mixEvent(offset + k, rand, o));
-}
-
-function entries(evs: ReadonlyArray<Record<string, unknown>>): PutRecordsRequestEntry[] {
-  return evs.map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.appId as string }));
+  return Array.from({ length: count }, (_, k) => mixEvent(offset + k, rand, o) as Record<string, unknown> & { appId: string });
 }
 
 async function put(kinesis: KinesisClient, stream: string, batch: readonly PutRecordsRequestEntry[]): Promise<void> {
@@ -146,7 +144,7 @@ async function main(): Promise<void> {
 
   // (1) drain a backlog
   const a = await newDriver();
-  const all = entries(sample);
+  const all = eventEntries(sample);
   let t = Date.now();
   for (let i = 0; i < all.length; i += 500) await put(kinesis, a.stream, all.slice(i, i + 500));
   const putRate = Math.round(EVENTS / ((Date.now() - t) / 1000));
@@ -185,7 +183,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < LOAD_SECONDS * 1000) {
     const tickStart = Date.now();
-    const chunk = entries(events(perTick, offset));
+    const chunk = eventEntries(events(perTick, offset));
     offset += perTick;
     for (let i = 0; i < chunk.length; i += 500) await put(kinesis, c.stream, chunk.slice(i, i + 500));
     sent += perTick;

@@ -6,7 +6,7 @@
  * Figures: the ratio of medians and of minimums (the least disturbed round: the machine is shared),
  * for the whole pipeline and for the detectors alone (a processor without detectors taken off).
  *
- *   node --expose-gc --import tsx bench/playbooks.ts [events] [rounds] [copies]
+ *   npm run bench:playbooks -- [events] [rounds] [copies]
  */
 import accountTakeover from '../detectors/account-takeover';
 import credentialStuffing from '../detectors/credential-stuffing';

@@ -6,7 +6,7 @@
  * backoff with jitter, 500 ms base for throttling errors, retry quota): 3 attempts (the SDK's
  * default), 2, and 1 (no SDK retry: a throttled write goes straight to the retry queue).
  *
- *   npx tsx bench/write-path-throttling.ts [responses=300] [batch=20]
+ *   npm run bench:write-path -- [responses=300] [batch=20]
  */
 import { DynamoResponseStore } from '../src/sinks/dynamodb/responses-store';
 import { QueuedResponseSink } from '../src/sinks/queued-sink';

@@ -3,23 +3,15 @@
  * server (its RIPOSTE_DATA_DIR), and waits until the running server accepts the new token (servers
  * re-read the registry every few seconds).
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..');
+import { REPO_ROOT } from './repo-root';
+import { runNode } from './run-node';
 
 /** `riposte apps add APP_ID [options]` with RIPOSTE_DATA_DIR=dataDir; resolves with the new token. */
 export async function addApp(appId: string, dataDir: string, options: string[] = []): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'riposte.js'), 'apps', 'add', appId, ...options], {
-    cwd: ROOT,
+  const { code, stdout: out, stderr: err } = await runNode([join(REPO_ROOT, 'bin', 'riposte.js'), 'apps', 'add', appId, ...options], {
     env: { ...process.env, RIPOSTE_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const token = out.trim().split('\n').at(-1) ?? '';
   if (code !== 0 || !token.startsWith('rpt_')) throw new Error(`riposte apps add ${appId} (RIPOSTE_DATA_DIR=${dataDir}) failed with exit code ${code}: ${err.trim() || out.trim()}`);
   return token;

@@ -7,16 +7,14 @@
  *   off, and a scanner that bans an address after 2 missing paths — so that the run must fail
  *   loudly: the brute force is missed, benign addresses are reported banned, exit 1.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ATTACK_NAMES, type AttackName } from '../../scripts/lib/attacks';
 import { addApp, waitForToken } from '../../scripts/lib/create-app';
+import { runNode } from '../../scripts/lib/run-node';
 import type { RunSummary } from '../../scripts/lib/summary';
 import { demoToken, startRiposteProcess, type RiposteProcess } from '../helpers/riposte-process';
-
-const ROOT = join(__dirname, '..', '..');
 
 interface SimulatorRun {
   code: number | null;
@@ -25,12 +23,7 @@ interface SimulatorRun {
 }
 
 async function simulator(args: string[]): Promise<SimulatorRun> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', 'scripts/attack-simulator.ts', ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, stdout: out, stderr: err } = await runNode(['-r', 'tsx/cjs', 'scripts/attack-simulator.ts', ...args, '--json']);
   const last = out.trim().split('\n').at(-1) ?? '';
   if (!last.startsWith('{')) throw new Error(`the simulator printed no summary (exit ${code}):\n${err.slice(-3000)}`);
   return { code, stderr: err, summary: JSON.parse(last) as RunSummary };

@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoToken, startRiposteProcess, waitForValue as waitFor, type RiposteProcess } from '../helpers/riposte-process';
+import { demoToken, startRiposteProcess, type RiposteProcess } from '../helpers/riposte-process';
+import { waitForValue as waitFor } from '../helpers/wait';
 
 // Debug logs: the test waits for the driver's "checkpointed" line.
 const start = (dataDir: string): Promise<RiposteProcess> => startRiposteProcess(dataDir, { LOG_LEVEL: 'debug' });

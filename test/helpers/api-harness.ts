@@ -14,6 +14,7 @@ import { Registry } from 'prom-client';
 import { builtInDetectors } from '../../detectors';
 import { buildApi, type ApiDeps } from '../../src/api/app';
 import { KinesisEventPublisher } from '../../src/api/event-publisher';
+import { ensureStream } from '../../src/aws/stream';
 import { LocalChangeFeed, type ChangeFeed } from '../../src/cache/change-feed';
 import { NotifyingResponseSink, ResponseChangeNotifier } from '../../src/cache/notifying-sink';
 import { MemoryResponseCache, type ResponseCache } from '../../src/cache/response-cache';
@@ -23,7 +24,6 @@ import { FileRegistryStore } from '../../src/registry/file-store';
 import { AppRegistry } from '../../src/registry/registry';
 import { RegistryWatcher } from '../../src/registry/watcher';
 import { MemoryResponseStore } from '../../src/sinks/memory-store';
-import { createStream } from './kinesalite';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
@@ -73,7 +73,7 @@ export async function startApiHarness(options: HarnessOptions): Promise<ApiHarne
   let streamName = options.streamName;
   if (streamName === undefined) {
     streamName = `events-${process.pid}-${++streams}`;
-    await createStream(options.kinesis, streamName);
+    await ensureStream(options.kinesis, streamName, 1);
   }
   const logs: string[] = [];
   const sink = new Writable({

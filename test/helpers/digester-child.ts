@@ -6,13 +6,13 @@
  * Configuration (environment): DYNAMO_ENDPOINT, TABLE, QUEUE (redis|sqs), REDIS_URL and PREFIX, or
  * SQS_ENDPOINT and SQS_QUEUE_URL; VISIBILITY (ms for Redis, s for SQS).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
 import { Digester } from '../../src/retry/digester';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import type { RetryQueue } from '../../src/retry/retry-queue';
 import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import { faultyDynamoClient } from './dynamo-faults';
+import { localSqsClient } from './fake-sqs';
 
 const env = process.env;
 // Odd attempts hang before reaching the table (draw 0.25 < hangBefore); even ones land, then hang (0.75 < hangAfter).
@@ -23,7 +23,7 @@ const { client, counters } = faultyDynamoClient(
 const store = new DynamoResponseStore(client, String(env.TABLE));
 const queue: RetryQueue =
   env.QUEUE === 'sqs'
-    ? new SqsRetryQueue(new SQSClient({ endpoint: String(env.SQS_ENDPOINT), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), String(env.SQS_QUEUE_URL), {
+    ? new SqsRetryQueue(localSqsClient(String(env.SQS_ENDPOINT)), String(env.SQS_QUEUE_URL), {
         visibilityTimeoutSeconds: Number(env.VISIBILITY),
         waitTimeSeconds: 0,
       })

@@ -34,6 +34,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-server';
 
 export interface RecordedRequest {
   target: string;
@@ -79,8 +81,7 @@ export class FakeSqs {
   private readonly messages = new Map<string, StoredMessage>();
   private offsetMs = 0;
   private server: Server | null = null;
-  /** When set, the next N requests of that target fail with a 500 InternalError. */
-  failNext: { target: string; count: number } | null = null;
+  private readonly clients: SQSClient[] = [];
 
   now(): number {
     return Date.now() + this.offsetMs;
@@ -91,10 +92,6 @@ export class FakeSqs {
     this.offsetMs += ms;
   }
 
-  get size(): number {
-    return this.messages.size;
-  }
-
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -103,7 +100,15 @@ export class FakeSqs {
     return this;
   }
 
+  /** An SDK client for this queue, destroyed on `close()`; `overrides` win over the local settings. */
+  client(overrides: SQSClientConfig = {}): SQSClient {
+    const client = localSqsClient(this.endpoint, overrides);
+    this.clients.push(client);
+    return client;
+  }
+
   async close(): Promise<void> {
+    for (const client of this.clients) client.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
@@ -119,10 +124,6 @@ export class FakeSqs {
       const operation = target.slice('AmazonSQS.'.length);
       this.requests.push({ target: operation, headers: req.headers, body });
       this.checkMembers(operation, body);
-      if (this.failNext !== null && this.failNext.target === operation && this.failNext.count > 0) {
-        this.failNext.count--;
-        throw new SqsError(500, 'InternalError', 'InternalError;Receiver', 'We encountered an internal error. Please try again.');
-      }
       const reply = await this.dispatch(operation, body, res);
       this.send(res, 200, reply);
     } catch (error) {
@@ -244,6 +245,11 @@ export class FakeSqs {
     }
     return message;
   }
+}
+
+/** A client for a FakeSqs at `endpoint`, for a process that has only its address (a child digester). */
+export function localSqsClient(endpoint: string, overrides: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...overrides });
 }
 
 function integer(value: unknown, name: string, min: number, max: number): number {

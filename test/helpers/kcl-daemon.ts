@@ -22,8 +22,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-
-export const REPO_ROOT = join(__dirname, '..', '..');
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
 
 export interface DaemonRecord {
   data: Buffer;
@@ -43,7 +42,7 @@ export type CheckpointRequest = Extract<ChildMessage, { action: 'checkpoint' }>;
 /** The error the daemon answers a checkpoint request with (a Java exception's simple name), or null. */
 export type CheckpointAnswer = (request: CheckpointRequest) => string | null | Promise<string | null>;
 
-export const acceptAll: CheckpointAnswer = () => null;
+const acceptAll: CheckpointAnswer = () => null;
 
 // Message builders: keys in the order Jackson writes them.
 
@@ -70,7 +69,7 @@ export const leaseLost = (): string => JSON.stringify({ action: 'leaseLost' });
 export const shardEnded = (): string => JSON.stringify({ action: 'shardEnded' });
 export const shutdownRequested = (): string => JSON.stringify({ action: 'shutdownRequested' });
 
-export function checkpointReply(request: CheckpointRequest, error: string | null): string {
+function checkpointReply(request: CheckpointRequest, error: string | null): string {
   return JSON.stringify({ action: 'checkpoint', sequenceNumber: request.sequenceNumber, subSequenceNumber: request.subSequenceNumber ?? null, error });
 }
 
@@ -217,7 +216,7 @@ export function spawnChild(env: NodeJS.ProcessEnv): SpawnedChild {
 }
 
 /** A 56-digit sequence number, like real Kinesis ones. */
-export const FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898n;
+const FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898n;
 
 /**
  * Events as the daemon delivers them: one record each, or — with `aggregate` — de-aggregated KPL

@@ -1,49 +1,39 @@
 /**
  * kinesalite started in-process on a free port, with Kinesis clients pointed at it, streams created
- * as `riposte init` creates them, and events put as the ingest API puts them (partition key = the
- * application id).
+ * as `riposte init` creates them, events put as the ingest API puts them (partition key = the
+ * application id), and everything on a stream read back.
  */
-import type { AddressInfo } from 'node:net';
 import kinesalite from 'kinesalite';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { createKinesisClient, type ClientOverrides } from '../../src/aws/clients';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '../../src/aws/clients';
 import { ensureStream } from '../../src/aws/stream';
+import { serveLocally, type LocalServer } from './local-server';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-server';
 
-export interface LocalKinesis {
-  endpoint: string;
-  client(overrides?: ClientOverrides): KinesisClient;
+export interface LocalKinesis extends LocalServer<KinesisClient> {
   /** Creates a stream with a fresh name and `shards` shards; returns the name. */
   stream(shards: number): Promise<string>;
-  close(): Promise<void>;
 }
 
 let streamCounter = 0;
 
 export async function startLocalKinesis(): Promise<LocalKinesis> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 50, shardLimit: 100 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clients: KinesisClient[] = [];
-  const client = (overrides: ClientOverrides = {}): KinesisClient => {
-    const c = createKinesisClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...overrides });
-    clients.push(c);
-    return c;
-  };
-  const admin = client();
+  const local = await serveLocally(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 50, shardLimit: 100 }), createKinesisClient);
+  const admin = local.client();
   return {
-    endpoint,
-    client,
+    ...local,
     async stream(shards) {
       const name = `events-${process.pid}-${++streamCounter}`;
       await ensureStream(admin, name, shards);
       return name;
-    },
-    async close() {
-      for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -75,4 +65,29 @@ export function lastPerShard(results: readonly PutResult[]): Map<string, string>
 /** Events as the ingest API writes them: JSON, partition key = appId. */
 export function eventEntries(events: readonly { appId: string }[]): PutRecordsRequestEntry[] {
   return events.map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.appId }));
+}
+
+export interface StreamRecord {
+  shardId: string;
+  partitionKey: string;
+  data: Buffer;
+}
+
+/** Every record currently on the stream, shard by shard, oldest first. */
+export async function readStream(client: KinesisClient, name: string): Promise<StreamRecord[]> {
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
+  const records: StreamRecord[] = [];
+  for (const shard of Shards) {
+    const shardId = shard.ShardId as string;
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    while (iterator !== undefined) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of page.Records ?? []) records.push({ shardId, partitionKey: r.PartitionKey as string, data: Buffer.from(r.Data as Uint8Array) });
+      if ((page.Records ?? []).length === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return records;
 }

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
+import { waitForValue } from './wait';
 
-const ROOT = join(__dirname, '..', '..');
 const RUNNING = 'Riposte is running on its embedded Kinesis and DynamoDB';
 /** Log text kept (the tail): a long benchmark logs every request. */
 const KEEP_CHARS = 4 * 1024 * 1024;
@@ -23,7 +24,7 @@ export interface RiposteProcess {
 }
 
 /** The JSON lines of `text`; a line still being written is skipped. */
-export function parseLogs(text: string): Record<string, unknown>[] {
+function parseLogs(text: string): Record<string, unknown>[] {
   return text.split('\n').flatMap((line) => {
     if (!line.startsWith('{')) return [];
     try {
@@ -34,23 +35,12 @@ export function parseLogs(text: string): Record<string, unknown>[] {
   });
 }
 
-/** Polls `probe` until it gives a value; fails after `timeoutMs`, with `context()` in the message. */
-export async function waitForValue<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, context = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; output so far:\n${context().slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RiposteProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extraEnv };
   for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) {
     if (!(key in extraEnv)) delete env[key];
   }
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'riposte.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'riposte.js'), 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -67,7 +57,7 @@ export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.Proc
         return parseLogs(err).find((l) => l.msg === RUNNING)?.url as string | undefined;
       },
       60_000,
-      () => err,
+      { what: 'riposte start to say it is running', context: () => err },
     );
   } catch (error) {
     child.kill('SIGKILL');
@@ -87,5 +77,5 @@ export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.Proc
 
 /** The demo application's agent token, from the banner of a first start. */
 export function demoToken(started: RiposteProcess): Promise<string> {
-  return waitForValue(() => /rpt_[A-Za-z0-9_-]+/.exec(started.stdout())?.[0], 10_000, started.stdout);
+  return waitForValue(() => /rpt_[A-Za-z0-9_-]+/.exec(started.stdout())?.[0], 10_000, { what: 'the demo token on standard output', context: started.stdout });
 }

@@ -4,6 +4,7 @@
  * as two API processes would.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureStream } from '../../src/aws/stream';
 import { appsTable, ensureTable } from '../../src/aws/tables';
 import type { AgentResponse } from '../../src/api/agent-view';
 import { DynamoRegistryStore } from '../../src/registry/dynamo-store';
@@ -12,7 +13,7 @@ import { builtInDetectors } from '../../detectors';
 import { ADMIN_TOKEN, bearer } from '../helpers/api-harness';
 import { startApiStack, type ApiStack } from '../helpers/api-stack';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { createStream, readStream, startKinesalite, type Emulator } from '../helpers/kinesalite';
+import { readStream, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
 import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { faultyDynamoClient, type FaultPlan } from '../helpers/dynamo-faults';
 import { Digester } from '../../src/retry/digester';
@@ -23,7 +24,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 let dynamo: LocalDynamo;
 let dynamoClient: DynamoDBClient;
-let kinesis: Emulator & { client: KinesisClient };
+let kinesis: LocalKinesis;
+let kinesisClient: KinesisClient;
 let registry: AppRegistry;
 let tokens: Record<string, string>;
 let one: ApiStack;
@@ -40,13 +42,14 @@ beforeAll(async () => {
     if (context.commandName === 'QueryCommand') queries++;
     return next(args);
   }, { step: 'initialize', name: 'countQueries' });
-  kinesis = await startKinesalite();
-  await createStream(kinesis.client, STREAM, 2);
+  kinesis = await startLocalKinesis();
+  kinesisClient = kinesis.client();
+  await ensureStream(kinesisClient, STREAM, 2);
   await ensureTable(dynamoClient, appsTable('apps'));
   const responsesTable = await dynamo.responsesTable();
   registry = new AppRegistry(new DynamoRegistryStore(dynamoClient, 'apps'), builtInDetectors);
   tokens = { shop: (await registry.add('shop')).token, blog: (await registry.add('blog')).token };
-  const options = { dynamo: dynamoClient, kinesis: kinesis.client, appsTable: 'apps', responsesTable, streamName: STREAM, redisPrefix: prefix };
+  const options = { dynamo: dynamoClient, kinesis: kinesisClient, appsTable: 'apps', responsesTable, streamName: STREAM, redisPrefix: prefix };
   one = await startApiStack(options);
   two = await startApiStack(options);
 });
@@ -59,7 +62,7 @@ afterAll(async () => {
   const left = await redis.keys(`${prefix}*`);
   if (left.length > 0) await redis.del(...left);
   await redis.quit();
-  await kinesis.stop();
+  await kinesis.close();
   await dynamo.close();
 });
 
@@ -83,7 +86,7 @@ test('events posted through the ingest API reach the stream, keyed by applicatio
     const response = await stack.app.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens[appId] as string), payload: { events } });
     expect(response.json()).toEqual({ accepted: events.length, rejected: [] });
   }
-  const records = await readStream(kinesis.client, STREAM);
+  const records = await readStream(kinesisClient, STREAM);
   const byApp = (appId: string) => records.filter((r) => r.partitionKey === appId).map((r) => JSON.parse(r.data.toString()) as { id: string; appId: string });
   expect(byApp('shop').map((e) => e.id).sort()).toEqual(shopEvents.map((e) => e.id).sort());
   expect(byApp('blog').map((e) => e.id).sort()).toEqual(blogEvents.map((e) => e.id).sort());
@@ -182,7 +185,7 @@ test('a long-poll wakes when a response is revoked through the other instance', 
 test('a new application and a rotated token reach a running server within 5 seconds', async () => {
   const stack = await startApiStack({
     dynamo: dynamoClient,
-    kinesis: kinesis.client,
+    kinesis: kinesisClient,
     appsTable: 'apps',
     responsesTable: one.store.tableName,
     streamName: STREAM,
@@ -217,7 +220,7 @@ test('a response whose write was throttled wakes the long-poll when the digester
   const writerSide = await startApiStack({
     dynamo: dynamoClient,
     store: faulty.client,
-    kinesis: kinesis.client,
+    kinesis: kinesisClient,
     appsTable: 'apps',
     responsesTable: one.store.tableName,
     streamName: STREAM,

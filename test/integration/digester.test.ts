@@ -6,18 +6,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DynamoResponseStore, type PutOutcome } from '../../src/sinks/dynamodb/responses-store';
 import { Digester } from '../../src/retry/digester';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import type { RetryQueue } from '../../src/retry/retry-queue';
-import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import type { SecurityResponse } from '../../src/core/response';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { FakeSqs } from '../helpers/fake-sqs';
 import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { manyResponses } from '../helpers/responses';
+import { openTestQueue } from '../helpers/retry-queues';
+import { waitFor } from '../helpers/wait';
 
 let dynamo: LocalDynamo;
 let redis: Redis;
@@ -30,13 +29,6 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('backoff', () => {
   const digester = new Digester({} as RetryQueue, { writeSettled: async () => [] }, { baseDelayMs: 1000, maxDelayMs: 60_000, random: () => 0.999999 });
@@ -93,7 +85,7 @@ describe('one round', () => {
     expect(told.sort()).toEqual([landed!.id, existed!.id].sort()); // what is in the table now, for the agent API's cache
     expect(await queue.depth()).toBe(1);
     expect(await queue.receive(10)).toEqual([]); // delayed, not visible yet
-    await until(async () => (await digester.runOnce()) === 1, 2000, 'the delayed message to come back');
+    await waitFor('the delayed message to come back', async () => (await digester.runOnce()) === 1, 2000, 20);
     expect(store.calls.filter((id) => id === failed!.id)).toHaveLength(2);
   });
 
@@ -121,12 +113,8 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
   it('loses nothing: a new digester lands every response once', async () => {
     const table = await dynamo.responsesTable();
     const responses = manyResponses(25);
-    const prefix = uniquePrefix('crash');
-    const fake = kind === 'sqs' ? await new FakeSqs().start() : undefined;
-    const sqsClient = fake === undefined ? undefined : new SQSClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const makeQueue = (): RetryQueue =>
-      fake === undefined ? new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 2000 }) : new SqsRetryQueue(sqsClient!, fake.queueUrl, { visibilityTimeoutSeconds: 30, waitTimeSeconds: 0 });
-    const queue = makeQueue();
+    const opened = await openTestQueue(kind, redis, { name: 'crash', redisVisibilityMs: 2000, sqsVisibilitySeconds: 30 });
+    const { queue, fake } = opened;
     try {
       await queue.enqueue(responses);
 
@@ -138,7 +126,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
           TABLE: table,
           QUEUE: kind,
           REDIS_URL: TEST_REDIS_URL,
-          PREFIX: prefix,
+          PREFIX: opened.redisPrefix ?? '',
           SQS_ENDPOINT: fake?.endpoint ?? '',
           SQS_QUEUE_URL: fake?.queueUrl ?? '',
           VISIBILITY: kind === 'sqs' ? '30' : '2000',
@@ -147,7 +135,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       });
       let report = { attempts: 0, hung: 0, received: 0 };
       createInterface({ input: child.stdout! }).on('line', (line) => (report = JSON.parse(line) as typeof report));
-      await until(() => report.received === 10 && report.hung === 8, 15_000, 'the child digester to hold its messages');
+      await waitFor('the child digester to hold its messages', () => report.received === 10 && report.hung === 8, 15_000, 20);
       child.kill('SIGKILL');
       await new Promise((resolve) => child!.once('exit', resolve));
 
@@ -157,12 +145,12 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       expect(await queue.depth()).toBe(25);
 
       // The killed digester's messages are still leased; the others are due now.
-      const digester = new Digester(makeQueue(), new DynamoResponseStore(dynamo.client(), table), { idleMs: 20 });
+      const digester = new Digester(opened.open(), new DynamoResponseStore(dynamo.client(), table), { idleMs: 20 });
       digester.start();
-      await until(async () => digester.stats.landed === 15, 10_000, 'the messages nobody held');
+      await waitFor('the messages nobody held', async () => digester.stats.landed === 15, 10_000, 20);
       expect(await queue.depth()).toBe(10);
       if (fake !== undefined) fake.advance(30_000); // Redis: its own clock runs out the 2 s lease
-      await until(async () => (await queue.depth()) === 0, 10_000, 'the killed digester’s messages');
+      await waitFor('the killed digester’s messages', async () => (await queue.depth()) === 0, 10_000, 20);
       await digester.stop();
 
       expect(digester.stats).toMatchObject({ landed: 21, existed: 4, retried: 0 });
@@ -170,9 +158,7 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
       expect(new Set(feed.map((r) => r.id))).toEqual(new Set(responses.map((r) => r.id)));
       expect(feed).toHaveLength(25);
     } finally {
-      sqsClient?.destroy();
-      await fake?.close();
-      await deletePrefix(redis, prefix);
+      await opened.cleanup();
     }
   });
 });

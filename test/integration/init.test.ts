@@ -1,41 +1,13 @@
 /** `riposte init` run as a command against kinesalite and dynalite, twice: it creates, then finds. */
-import { spawn } from 'node:child_process';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { REPO_ROOT } from '../helpers/kcl-daemon';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
+import { runNode, type NodeRun } from '../../scripts/lib/run-node';
+import { useLocalAws } from '../helpers/local-aws';
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
-});
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close()]);
-});
+const aws = useLocalAws();
 
-function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/riposte.js', ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_NO_WARNINGS: '1',
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function riposte(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeRun> {
+  return runNode(['bin/riposte.js', ...args], { env: aws.childEnv(env) });
 }
 
 it('creates the stream and the three tables, and a second run changes nothing', async () => {
@@ -55,9 +27,9 @@ it('creates the stream and the three tables, and a second run changes nothing', 
   expect(second.stdout).toContain('stream init-events: exists, 3 open shard(s)\n  (not resharded to 5');
   expect(second.stdout).toContain('table init-responses: exists\ntable init-checkpoints: exists\ntable init-apps: exists\n');
 
-  const { Shards } = await kinesis.client().send(new ListShardsCommand({ StreamName: 'init-events' }));
+  const { Shards } = await aws.kinesis.client().send(new ListShardsCommand({ StreamName: 'init-events' }));
   expect(Shards).toHaveLength(3);
-  const { Table } = await dynamo.client().send(new DescribeTableCommand({ TableName: 'init-responses' }));
+  const { Table } = await aws.dynamo.client().send(new DescribeTableCommand({ TableName: 'init-responses' }));
   expect(Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byExpiry']);
 });
 

@@ -11,6 +11,7 @@ import { appsTable, ensureTable } from '../../src/aws/tables';
 import { DynamoRegistryStore } from '../../src/registry/dynamo-store';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
 import { BASE_TIME } from '../../src/testing/factories';
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import {
   atOrBefore,
@@ -21,12 +22,12 @@ import {
   killChildren,
   leaseLost,
   processRecords,
-  REPO_ROOT,
   shardEnded,
   spawnChild,
   type CheckpointRequest,
   type SpawnedChild,
 } from '../helpers/kcl-daemon';
+import { localAwsEnv } from '../helpers/local-aws';
 import { ids, referenceResponses } from '../helpers/reference';
 import { scenario } from '../helpers/scenario';
 
@@ -50,19 +51,15 @@ afterAll(async () => {
 });
 
 function childEnv(table: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    RIPOSTE_RESPONSES_TABLE: table,
-    RIPOSTE_APPS_TABLE: APPS_TABLE,
-    RIPOSTE_DEAD_LETTERS: join(mkdtempSync(join(tmpdir(), 'riposte-kcl-')), 'dead-letters.jsonl'),
-    NODE_NO_WARNINGS: '1',
-    ...extra,
-  };
+  return localAwsEnv(
+    { dynamo: dynamo.endpoint },
+    {
+      RIPOSTE_RESPONSES_TABLE: table,
+      RIPOSTE_APPS_TABLE: APPS_TABLE,
+      RIPOSTE_DEAD_LETTERS: join(mkdtempSync(join(tmpdir(), 'riposte-kcl-')), 'dead-letters.jsonl'),
+      ...extra,
+    },
+  );
 }
 
 async function writtenIds(table: string): Promise<string[]> {

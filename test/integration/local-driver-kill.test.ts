@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appsTable, ensureTable } from '../../src/aws/tables';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { REPO_ROOT } from '../helpers/kcl-daemon';
-import { eventEntries, LOCAL_CREDENTIALS, LOCAL_REGION, putRecords, startLocalKinesis, type LocalKinesis } from '../helpers/local-kinesis';
+import { REPO_ROOT } from '../../scripts/lib/repo-root';
+import { useLocalAws } from '../helpers/local-aws';
+import { eventEntries, putRecords } from '../helpers/local-kinesis';
 import { checkpointTable } from '../helpers/local-driver';
 import { ids, referenceResponses } from '../helpers/reference';
 import { scenario } from '../helpers/scenario';
@@ -23,17 +23,10 @@ const APPS = ['shop', 'bank', 'blog', 'forum'];
 const KILLS = 6;
 const SEED = Number(process.env.KILL_SEED ?? 20261128);
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
+const aws = useLocalAws();
 const children = new Set<ChildProcess>();
-beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
-});
 afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
-});
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close()]);
 });
 
 interface Consumer {
@@ -74,27 +67,19 @@ function startConsumer(env: NodeJS.ProcessEnv): Consumer {
 }
 
 it(`killed ${KILLS} times at random points and restarted: the responses of an uninterrupted run, none lost, none doubled`, async () => {
-  const [stream, checkpoints, responses] = await Promise.all([kinesis.stream(3), checkpointTable(dynamo.client()), dynamo.responsesTable()]);
-  await ensureTable(dynamo.client(), appsTable('kill-apps'));
+  const [stream, checkpoints, responses] = await Promise.all([aws.kinesis.stream(3), checkpointTable(aws.dynamo.client()), aws.dynamo.responsesTable()]);
+  await ensureTable(aws.dynamo.client(), appsTable('kill-apps'));
   const events = scenario({ apps: APPS, startMs: Date.now() - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 31 });
-  const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
+  const puts = await putRecords(aws.kinesis.client(), stream, eventEntries(events));
   const expected = ids(await referenceResponses(events));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_NO_WARNINGS: '1',
+  const env = aws.childEnv({
     LOG_LEVEL: 'warn',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     RIPOSTE_STREAM: stream,
     RIPOSTE_CHECKPOINTS_TABLE: checkpoints,
     RIPOSTE_RESPONSES_TABLE: responses,
     RIPOSTE_APPS_TABLE: 'kill-apps',
     RIPOSTE_DEAD_LETTERS: join(mkdtempSync(join(tmpdir(), 'riposte-kill-')), 'dead-letters.jsonl'),
-  };
+  });
 
   let random = SEED;
   const next = (): number => {
@@ -120,7 +105,7 @@ it(`killed ${KILLS} times at random points and restarted: the responses of an un
   last.process.kill('SIGTERM');
   expect(await last.exited).toBe(0);
 
-  const store = new DynamoResponseStore(dynamo.client(), responses);
+  const store = new DynamoResponseStore(aws.dynamo.client(), responses);
   const written = (await Promise.all(APPS.map((app) => store.changes(app, null, 10_000)))).flat();
   expect(ids(written)).toEqual(expected);
   expect(written.length).toBe(expected.length);

@@ -4,30 +4,23 @@
  * parent was read to its end (so that an application's events stay in order across the split).
  */
 import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { eventEntries, putRecords, startLocalKinesis, type LocalKinesis, type PutResult } from '../helpers/local-kinesis';
+import { useLocalAws } from '../helpers/local-aws';
+import { eventEntries, putRecords, type PutResult } from '../helpers/local-kinesis';
 import { checkpointTable, testDriver } from '../helpers/local-driver';
 import { scenario } from '../helpers/scenario';
 import { waitFor } from '../helpers/wait';
 import { ensureStream } from '../../src/aws/stream';
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
-});
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close()]);
-});
+const aws = useLocalAws();
 
 it('a shard split while events flow: every event read once, the parent to its end before its children', async () => {
-  const client = kinesis.client();
-  const [stream, table] = await Promise.all([kinesis.stream(2), checkpointTable(dynamo.client())]);
+  const client = aws.kinesis.client();
+  const [stream, table] = await Promise.all([aws.kinesis.stream(2), checkpointTable(aws.dynamo.client())]);
   const apps = Array.from({ length: 16 }, (_, i) => `app-${i}`);
   const events = scenario({ apps, startMs: Date.now() - 3 * 3600_000, spanSeconds: 1500, seed: 21 });
   // Small reads and frequent shard listings: the children appear while their parent still has
   // records to read, so a driver that did not wait for the parent would start them early.
-  const t = testDriver({ kinesis: client, dynamo: dynamo.client(), stream, table, options: { maxRecords: 100, shardSyncIntervalMs: 100 } });
+  const t = testDriver({ kinesis: client, dynamo: aws.dynamo.client(), stream, table, options: { maxRecords: 100, shardSyncIntervalMs: 100 } });
 
   const entries = eventEntries(events);
   const chunks = Math.ceil(entries.length / 200);

@@ -17,22 +17,15 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { replay } from '../../src/cli/replay';
 import type { TestEvent } from '../../src/testing/factories';
-import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { eventEntries, lastPerShard, putRecords, startLocalKinesis, type LocalKinesis, type PutResult } from '../helpers/local-kinesis';
+import { eventEntries, lastPerShard, putRecords, type PutResult } from '../helpers/local-kinesis';
 import { aggregatedEntries, corruptAggregated } from '../helpers/kpl';
+import { useLocalAws } from '../helpers/local-aws';
 import { checkpointTable, testDriver, type TestDriver } from '../helpers/local-driver';
 import { ids, referenceResponses } from '../helpers/reference';
 import { scenario } from '../helpers/scenario';
 import { waitFor } from '../helpers/wait';
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  [kinesis, dynamo] = await Promise.all([startLocalKinesis(), startDynalite()]);
-});
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close()]);
-});
+const aws = useLocalAws();
 
 const running: TestDriver[] = [];
 afterEach(async () => {
@@ -45,7 +38,7 @@ function recentScenario(apps: string[], seed = 3): TestEvent[] {
 }
 
 async function setup(shards: number) {
-  const [stream, table] = await Promise.all([kinesis.stream(shards), checkpointTable(dynamo.client())]);
+  const [stream, table] = await Promise.all([aws.kinesis.stream(shards), checkpointTable(aws.dynamo.client())]);
   return { stream, table };
 }
 
@@ -74,10 +67,10 @@ async function replayIds(events: readonly object[]): Promise<string[]> {
 it('several applications over four shards: the same responses as riposte replay on the same events', async () => {
   const { stream, table } = await setup(4);
   const events = recentScenario(['shop', 'bank', 'blog', 'forum', 'wiki', 'mail'], 5);
-  const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
+  const puts = await putRecords(aws.kinesis.client(), stream, eventEntries(events));
   expect(new Set(puts.map((p) => p.shardId)).size).toBeGreaterThan(2);
 
-  const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+  const t = start(testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table }));
   await t.driver.start();
   await caughtUp(t, puts);
 
@@ -91,15 +84,15 @@ it('several applications over four shards: the same responses as riposte replay 
 it('a stop and a restart resume from the checkpoints table: nothing lost, nothing doubled, not everything read again', async () => {
   const { stream, table } = await setup(2);
   const events = recentScenario(['shop', 'bank', 'blog'], 8);
-  const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
-  const first = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table, options: { maxRecords: 100 } }));
+  const puts = await putRecords(aws.kinesis.client(), stream, eventEntries(events));
+  const first = start(testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table, options: { maxRecords: 100 } }));
   await first.driver.start();
   await waitFor('part of the stream to be read', () => first.processed() > events.length * 0.4);
   await first.driver.stop();
   const checkpoints = await first.checkpoints.all();
   expect(checkpoints.size).toBeGreaterThan(0);
 
-  const second = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table, store: first.store }));
+  const second = start(testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table, store: first.store }));
   await second.driver.start();
   await caughtUp(second, puts);
 
@@ -114,8 +107,8 @@ describe('KPL-aggregated records', () => {
     const events = recentScenario(['shop'], 9);
     const entries = aggregatedEntries(events, 10);
     const broken = corruptAggregated(entries[3] as (typeof entries)[number]);
-    const puts = await putRecords(kinesis.client(), stream, [...entries.slice(0, 3), broken, ...entries.slice(4)]);
-    const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+    const puts = await putRecords(aws.kinesis.client(), stream, [...entries.slice(0, 3), broken, ...entries.slice(4)]);
+    const t = start(testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table }));
     await t.driver.start();
     await caughtUp(t, puts);
 
@@ -130,8 +123,8 @@ describe('KPL-aggregated records', () => {
   it('a checkpoint inside an aggregated record resumes at its next user record', async () => {
     const { stream, table } = await setup(1);
     const events = recentScenario(['shop'], 9).slice(0, 200);
-    const puts = await putRecords(kinesis.client(), stream, aggregatedEntries(events, 10));
-    const t = testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table });
+    const puts = await putRecords(aws.kinesis.client(), stream, aggregatedEntries(events, 10));
+    const t = testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table });
     const at = puts[5] as PutResult;
     await t.checkpoints.put(at.shardId, { kind: 'position', position: { sequenceNumber: at.sequenceNumber, subSequenceNumber: 3 }, complete: false });
     const started: string[] = [];
@@ -155,8 +148,8 @@ it('poison records are dead-lettered with their shard and sequence number and ne
     { Data: Buffer.from([0xc3, 0x28, 0x7b, 0x7d]), PartitionKey: 'shop' },
   ];
   const entries = eventEntries(events);
-  const puts = await putRecords(kinesis.client(), stream, [...entries.slice(0, 100), ...poison, ...entries.slice(100)]);
-  const t = start(testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream, table }));
+  const puts = await putRecords(aws.kinesis.client(), stream, [...entries.slice(0, 100), ...poison, ...entries.slice(100)]);
+  const t = start(testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream, table }));
   await t.driver.start();
   await caughtUp(t, puts);
 
@@ -196,10 +189,10 @@ describe('read limits and faults', () => {
   it('throttling backs off, an expired iterator is renewed after the last record read, calls keep to the limits, lag is reported', async () => {
     const { stream, table } = await setup(1);
     const events = recentScenario(['shop'], 14).slice(0, 900);
-    const puts = await putRecords(kinesis.client(), stream, eventEntries(events));
-    const client = kinesis.client();
+    const puts = await putRecords(aws.kinesis.client(), stream, eventEntries(events));
+    const client = aws.kinesis.client();
     const calls = withFaults(client, { throttle: 3, expireAfterCall: 6, behindMs: 4321 });
-    const t = start(testDriver({ kinesis: client, dynamo: dynamo.client(), stream, table, options: { maxRecords: 150 } }));
+    const t = start(testDriver({ kinesis: client, dynamo: aws.dynamo.client(), stream, table, options: { maxRecords: 150 } }));
     const behind: number[] = [];
     t.driver.on('batch', (b) => behind.push(b.millisBehindLatest));
     await t.driver.start();
@@ -222,7 +215,7 @@ describe('start refuses what is not there, naming it', () => {
     { name: 'a checkpoints table that does not exist', stream: null, table: 'no-such-table', message: /checkpoints table no-such-table: .*riposte init creates it/ },
   ])('$name', async ({ stream, table, message }) => {
     const existing = await setup(1);
-    const t = testDriver({ kinesis: kinesis.client(), dynamo: dynamo.client(), stream: stream ?? existing.stream, table: table ?? existing.table });
+    const t = testDriver({ kinesis: aws.kinesis.client(), dynamo: aws.dynamo.client(), stream: stream ?? existing.stream, table: table ?? existing.table });
     await expect(t.driver.start()).rejects.toThrow(message);
   });
 });

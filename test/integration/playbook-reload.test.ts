@@ -9,6 +9,7 @@ import { StaticAppConfigSource } from '../../src/config/app-config';
 import { ShardProcessor } from '../../src/engine/processor';
 import { startPlaybooks, type LivePlaybooks } from '../../src/playbooks/load';
 import { custom, times, toRecords } from '../../src/testing/factories';
+import { waitFor } from '../helpers/wait';
 
 const playbook = (count: number, window = '10m') =>
   `name: coupons\ndescription: Bans an IP that tries many coupon codes.\nmatch: { type: custom, event: coupon_rejected }\ngroupBy: actor.ip\nwindow: ${window}\nthreshold: ${count}\nresponse: { action: ban, target: actor.ip, duration: 1h }\n`;
@@ -25,10 +26,6 @@ afterEach(() => {
 
 const attempts = (ip: string, n: number, from: number) => toRecords(times(n, (i) => custom({ ip, event: 'coupon_rejected', at: from + i })));
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error('condition not met within 2 s');
-}
 
 describe('playbooks in a watched directory', () => {
   it('change what a running processor decides, and a broken edit changes nothing', async () => {
@@ -40,11 +37,11 @@ describe('playbooks in a watched directory', () => {
     expect((await processor.processBatch(attempts('192.0.2.2', 5, 10))).responses).toHaveLength(1);
 
     writeFileSync(join(dir, 'coupons.yaml'), playbook(3, 'ten minutes'));
-    await until(() => live?.source.stats.refused === 1 || false);
+    await waitFor('the broken edit to be refused', () => live?.source.stats.refused === 1, 2000, 10);
     expect((await processor.processBatch(attempts('192.0.2.3', 3, 20))).responses).toHaveLength(0); // still 5
 
     writeFileSync(join(dir, 'coupons.yaml'), playbook(3));
-    await until(() => live?.source.stats.loaded === 2 || false);
+    await waitFor('the fixed edit to be loaded', () => live?.source.stats.loaded === 2, 2000, 10);
     expect((await processor.processBatch(attempts('192.0.2.4', 3, 30))).responses.map((r) => r.target.value)).toEqual(['192.0.2.4']);
     expect(live.source.problemsFor('app-1')).toEqual([]);
   });

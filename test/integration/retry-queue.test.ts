@@ -6,20 +6,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
-import { encodeResponse, type RetryQueue } from '../../src/retry/retry-queue';
+import { encodeResponse } from '../../src/retry/retry-queue';
 import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import { FakeSqs } from '../helpers/fake-sqs';
 import { connectRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
 import { makeResponse, manyResponses } from '../helpers/responses';
-
-interface Backend {
-  queue: RetryQueue;
-  /** Lets `ms` pass for the queue's visibility clock. */
-  pass(ms: number): Promise<void>;
-  /** The visibility timeout the queue was made with (ms). */
-  visibilityMs: number;
-  cleanup(): Promise<void>;
-}
+import { openTestQueue, type QueueKind, type TestQueue } from '../helpers/retry-queues';
 
 let redis: Redis;
 beforeAll(() => {
@@ -29,38 +21,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const backends: Record<'redis' | 'sqs', () => Promise<Backend>> = {
-  async redis() {
-    const prefix = uniquePrefix('queue');
-    const queue = new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 150 });
-    return {
-      queue,
-      visibilityMs: 150,
-      pass: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      cleanup: () => deletePrefix(redis, prefix),
-    };
-  },
-  async sqs() {
-    const fake = await new FakeSqs().start();
-    const client = new SQSClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const queue = new SqsRetryQueue(client, fake.queueUrl, { visibilityTimeoutSeconds: 30, waitTimeSeconds: 0 });
-    return {
-      queue,
-      visibilityMs: 30_000,
-      pass: async (ms) => fake.advance(ms),
-      async cleanup() {
-        client.destroy();
-        await fake.close();
-        expect(fake.violations).toEqual([]);
-      },
-    };
-  },
-};
-
-describe.each(Object.keys(backends) as ('redis' | 'sqs')[])('%s retry queue', (kind) => {
-  let b: Backend;
+describe.each<QueueKind>(['redis', 'sqs'])('%s retry queue', (kind) => {
+  let b: TestQueue;
   beforeEach(async () => {
-    b = await backends[kind]();
+    b = await openTestQueue(kind, redis, { name: 'queue', redisVisibilityMs: 150, sqsVisibilitySeconds: 30 });
   });
   afterEach(async () => {
     await b.cleanup();
@@ -151,11 +115,11 @@ describe('sqs retry queue on the wire', () => {
   let client: SQSClient;
   beforeEach(async () => {
     fake = await new FakeSqs().start();
-    client = new SQSClient({ endpoint: fake.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    client = fake.client({ region: 'eu-west-1', maxAttempts: 1 });
   });
   afterEach(async () => {
-    client.destroy();
     await fake.close();
+    expect(fake.violations).toEqual([]);
   });
 
   it('sends the operations and members of the AWS JSON protocol', async () => {

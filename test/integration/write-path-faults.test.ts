@@ -5,19 +5,18 @@
  * end in the table exactly once and the queue must drain.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DynamoResponseStore, ResponseWriteError } from '../../src/sinks/dynamodb/responses-store';
 import { QueuedResponseSink } from '../../src/sinks/queued-sink';
+import { seededRandom } from '../../src/testing/random';
 import { Digester } from '../../src/retry/digester';
-import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import type { RetryQueue } from '../../src/retry/retry-queue';
-import { SqsRetryQueue } from '../../src/retry/sqs-queue';
 import { faultyDynamoClient, type FaultPlan } from '../helpers/dynamo-faults';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
-import { FakeSqs } from '../helpers/fake-sqs';
-import { connectRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectRedis } from '../helpers/redis';
 import { makeResponse, manyResponses } from '../helpers/responses';
+import { openTestQueue, type QueueKind } from '../helpers/retry-queues';
+import { waitFor } from '../helpers/wait';
 
 let dynamo: LocalDynamo;
 let redis: Redis;
@@ -30,22 +29,7 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-/** A seeded generator, so a failure replays with the same faults. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('the injected faults are what the SDK sees from DynamoDB', () => {
   it('a throttled put is retried by the SDK, then fails as ProvisionedThroughputExceededException', async () => {
@@ -68,34 +52,15 @@ describe('the injected faults are what the SDK sees from DynamoDB', () => {
   });
 });
 
-type QueueKind = 'redis' | 'sqs';
-
-async function makeQueue(kind: QueueKind): Promise<{ queue: RetryQueue; cleanup: () => Promise<void> }> {
-  if (kind === 'redis') {
-    const prefix = uniquePrefix('faults');
-    return { queue: new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 10_000 }), cleanup: () => deletePrefix(redis, prefix) };
-  }
-  const fake = await new FakeSqs().start();
-  const client = new SQSClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  return {
-    queue: new SqsRetryQueue(client, fake.queueUrl, { visibilityTimeoutSeconds: 10, waitTimeSeconds: 0 }),
-    async cleanup() {
-      client.destroy();
-      await fake.close();
-      expect(fake.violations).toEqual([]);
-    },
-  };
-}
-
 describe.each<QueueKind>(['redis', 'sqs'])('throttling storm with the %s retry queue', (kind) => {
   it('every response ends in the table exactly once and the queue drains', async () => {
     const table = await dynamo.responsesTable();
     const plan: FaultPlan = { throttle: 0.4, lostReply: 0.1 };
-    const { client, counters } = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 2, random: seeded(7) });
+    const { client, counters } = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 2, random: seededRandom(7) });
     const store = new DynamoResponseStore(client, table);
-    const { queue, cleanup } = await makeQueue(kind);
+    const { queue, cleanup } = await openTestQueue(kind, redis, { name: 'faults', redisVisibilityMs: 10_000, sqsVisibilitySeconds: 10 });
     const sink = new QueuedResponseSink(store, queue);
-    const digester = new Digester(queue, store, { baseDelayMs: 20, maxDelayMs: 200, idleMs: 20, random: seeded(11) });
+    const digester = new Digester(queue, store, { baseDelayMs: 20, maxDelayMs: 200, idleMs: 20, random: seededRandom(11) });
     try {
       const responses = [...manyResponses(90), ...manyResponses(30, { appId: 'app-2' })];
       // The driver's view: batches of responses, each write resolving (durable) before its checkpoint.
@@ -105,10 +70,10 @@ describe.each<QueueKind>(['redis', 'sqs'])('throttling storm with the %s retry q
       expect(sink.stats.rejected).toBe(0);
 
       // DynamoDB scales up halfway through the digester's retries.
-      await until(async () => digester.stats.retried > 0 || (await queue.depth()) === 0, 10_000, 'a retry under throttling');
+      await waitFor('a retry under throttling', async () => digester.stats.retried > 0 || (await queue.depth()) === 0, 10_000, 20);
       plan.throttle = 0;
       plan.lostReply = 0;
-      await until(async () => (await queue.depth()) === 0, 10_000, 'the retry queue to drain');
+      await waitFor('the retry queue to drain', async () => (await queue.depth()) === 0, 10_000, 20);
       await digester.stop();
 
       const reader = new DynamoResponseStore(dynamo.client(), table);
@@ -134,7 +99,7 @@ describe('without a retry queue', () => {
   it('write rejects while DynamoDB throttles, and the driver’s retry writes only what is missing', async () => {
     const table = await dynamo.responsesTable();
     const plan: FaultPlan = { throttle: 0.5, lostReply: 0 };
-    const { client } = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 1, random: seeded(3) });
+    const { client } = faultyDynamoClient(plan, { endpoint: dynamo.endpoint, maxAttempts: 1, random: seededRandom(3) });
     const store = new DynamoResponseStore(client, table);
     const sink = new QueuedResponseSink(store, undefined);
     const batch = manyResponses(20);
