@@ -4,13 +4,13 @@
  * `riposte start`. The other end-to-end tests run the TypeScript sources, where files found relative
  * to the code (package.json, rules/pack.json) sit one directory higher than in dist/.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLogs, waitForValue } from '../helpers/riposte-process';
+import { REPO_ROOT as ROOT } from '../../scripts/lib/repo-root';
+import { startRiposteProcess } from '../helpers/riposte-process';
 
-const ROOT = join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
 
@@ -27,28 +27,14 @@ describe('the compiled build', () => {
   }, 120_000);
 
   it('starts and answers /healthz with the package version', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', RIPOSTE_DATA_DIR: join(app, 'data'), PORT: '0', HOST: '127.0.0.1' };
-    for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) delete env[key];
-    const child = spawn(process.execPath, [join(app, 'bin', 'riposte.js'), 'start'], { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const started = await startRiposteProcess(join(app, 'data'), { NODE_ENV: 'production' }, app);
     try {
-      const url = await waitForValue(
-        () => {
-          if (child.exitCode !== null) throw new Error(`riposte start exited (${child.exitCode}):\n${err.slice(-3000)}`);
-          return parseLogs(err).find((l) => l.msg === 'Riposte is running on its embedded Kinesis and DynamoDB')?.url as string | undefined;
-        },
-        30_000,
-        () => err,
-      );
-      const response = await fetch(`${url}/healthz`);
+      const response = await fetch(`${started.url}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok', version: VERSION });
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await started.stop()).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      started.child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -35,12 +35,16 @@ function parseLogs(text: string): Record<string, unknown>[] {
   });
 }
 
-export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RiposteProcess> {
+/**
+ * `root` is the directory `bin/riposte.js` is run from: the checkout (sources, through tsx) by default,
+ * or a directory laid out like the image (a build, no sources).
+ */
+export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}, root: string = REPO_ROOT): Promise<RiposteProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extraEnv };
   for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) {
     if (!(key in extraEnv)) delete env[key];
   }
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'riposte.js'), 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'riposte.js'), 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
