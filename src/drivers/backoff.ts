@@ -1,7 +1,8 @@
 /**
- * Waiting between attempts: exponential backoff with full jitter (so that many shards retrying after
- * one outage do not retry in step), and a sleep that an AbortSignal ends at once. No timer outlives
- * its wait, so a process whose work is aborted can exit.
+ * Waiting between attempts: exponential backoff with "equal jitter" (half of each delay fixed, half
+ * random), so that many shards retrying after one outage do not retry in step, and none retries at
+ * once; and a sleep that an AbortSignal ends at once. No timer outlives its wait, so a process whose
+ * work is aborted can exit.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Logger } from '../core/ports';
