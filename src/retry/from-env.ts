@@ -14,8 +14,9 @@ import { SqsRetryQueue } from './sqs-queue';
 
 export function retryQueueFromEnv(env: Pick<Env, 'REDIS_URL' | 'RIPOSTE_RETRY_QUEUE_URL'>, logger?: Logger): RetryQueue | undefined {
   if (env.RIPOSTE_RETRY_QUEUE_URL !== undefined) {
-    // A long poll (10 s) must outlast no request timeout of ours.
-    const client = new SQSClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }) });
+    // A long poll (10 s) must outlast no request timeout of ours; without throwOnRequestTimeout a
+    // lost request would only be warned about and waited on for good (see aws/clients.ts).
+    const client = new SQSClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true }) });
     return new SqsRetryQueue(client, env.RIPOSTE_RETRY_QUEUE_URL, { ownsClient: true });
   }
   if (env.REDIS_URL !== undefined) return new RedisRetryQueue(env.REDIS_URL, logger === undefined ? {} : { logger });
