@@ -77,8 +77,9 @@ export async function openDetection(
   shared: { registry?: RegistryWatcher; notifier?: ResponseChangeNotifier; dynamo?: DynamoDBClient } = {},
 ): Promise<Detection> {
   const settings = env.RIPOSTE_SETTINGS === undefined ? {} : loadSettingsFile(env.RIPOSTE_SETTINGS, builtInDetectors);
+  const readClient = shared.dynamo ?? createDynamoClient();
   const ownRegistry = shared.registry === undefined;
-  const registry = shared.registry ?? new RegistryWatcher(openRegistryStore(env, rawEnv), { logger });
+  const registry = shared.registry ?? new RegistryWatcher(openRegistryStore(env, rawEnv, readClient), { logger });
   if (ownRegistry) await registry.start(); // refuses to start blind, as the API does
   const detectors = new RegistryAppConfigSource(registry, builtInDetectors, { base: settings, logger });
   const playbooks = await startPlaybooks(detectors, { dir: env.RIPOSTE_PLAYBOOKS_DIR, registry: (appId) => registry.snapshot.apps.get(appId)?.playbooks, logger });
@@ -86,7 +87,6 @@ export async function openDetection(
   // instead of stalling the shard (docs/store.md). History reads keep the SDK's retries, on the
   // process's client when it has one.
   const queue = retryQueueFromEnv(env, logger);
-  const readClient = shared.dynamo ?? createDynamoClient();
   const writeClient = queue === undefined ? readClient : createDynamoClient({ maxAttempts: 1, requestTimeoutMs: QUEUED_WRITE_TIMEOUT_MS });
   // The shared client is closed by whoever made it.
   const ownClients = [...new Set([readClient, writeClient])].filter((client) => client !== shared.dynamo);
@@ -203,7 +203,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     const changes: ResponseChanges = await openResponseChanges(env.REDIS_URL, { logger, cacheReads: apiMetrics.cacheReads });
     onStop('agent cache and change feed', () => changes.close());
 
-    const registryStore = openRegistryStore(env, o.rawEnv);
+    const registryStore = openRegistryStore(env, o.rawEnv, dynamo);
     const registry = new RegistryWatcher(registryStore, { logger });
     await registry.start();
     onStop('registry watcher', () => registry.stop());
