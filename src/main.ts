@@ -38,7 +38,7 @@ import { Digester } from './retry/digester';
 import { retryQueueFromEnv } from './retry/from-env';
 import type { RetryQueue } from './retry/retry-queue';
 import { JsonLinesDeadLetterSink } from './sinks/dead-letter-file';
-import { DynamoResponseStore, type SettledWriter } from './sinks/dynamodb/responses-store';
+import { DynamoResponseStore } from './sinks/dynamodb/responses-store';
 import { QueuedResponseSink } from './sinks/queued-sink';
 
 export type Mode = 'embedded' | 'aws';
@@ -57,8 +57,12 @@ export interface Detection {
   registry: RegistryWatcher;
   queue: RetryQueue | undefined;
   sink: QueuedResponseSink;
-  /** The engine's conditional put, announcing what landed: the digester lands queued responses through it too. */
-  writer: SettledWriter;
+  /**
+   * The engine's conditional put, unannounced: the digester lands queued responses through it and
+   * announces them itself, those it finds already there too (their first put failed as far as the
+   * engine could tell, so nobody announced them).
+   */
+  store: DynamoResponseStore;
   stores: DynamoResponseStore[];
   playbookStats: { loaded: number; refused: number };
   close(): Promise<void>;
@@ -111,7 +115,7 @@ export async function openDetection(
     registry,
     queue,
     sink,
-    writer,
+    store,
     stores: queue === undefined ? [store] : [store, history],
     playbookStats: playbooks.source.stats,
     async close() {
@@ -214,7 +218,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
 
     let digester: Digester | undefined;
     if (detection.queue !== undefined) {
-      digester = new Digester(detection.queue, detection.writer, { logger });
+      digester = new Digester(detection.queue, detection.store, { logger, onLanded: (responses) => changes.notifier.changed(responses.map((r) => r.appId)) });
       digester.start();
       onStop('digester', () => digester?.stop());
     }

@@ -1,9 +1,10 @@
 /**
  * The writer side of the agent API's cache and long-poll: after responses of an application are
  * written (or one is revoked), its cached reads are dropped and its waiting agents woken, in that
- * order, so a woken agent reads the new state. Wrap the responses store's sink with
- * `NotifyingResponseSink` wherever responses are written (the shard processors' sink and the retry
- * queue's digester), and call `notifier.changed` after a revoke.
+ * order, so a woken agent reads the new state. The shard processors write through
+ * `NotifyingSettledWriter`; the retry queue's digester calls `notifier.changed` for what it lands (its
+ * `onLanded`), and the admin API after a revoke. `NotifyingResponseSink` does the same for a plain
+ * ResponseSink.
  *
  * A failure to notify is logged, not thrown: the responses are durable already, and failing the write
  * would make the engine write them again and again while Redis is down. Cached reads then expire on
@@ -52,8 +53,8 @@ export class NotifyingResponseSink implements ResponseSink {
 
 /**
  * Notifies for the responses that landed in this call (`written`); not for those already there (a
- * replay changes nothing an agent could see) nor for those that failed (they notify when the
- * digester lands them).
+ * replay changes nothing an agent could see) nor for those that failed (the digester announces them
+ * when it lands them, or finds them landed after all).
  */
 export class NotifyingSettledWriter implements SettledWriter {
   constructor(

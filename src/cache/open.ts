@@ -2,7 +2,7 @@
  * The agent API's cache and change feed, and the notifier the writers call, chosen the way the rest of
  * Riposte chooses: Redis when REDIS_URL is set (shared by every API process), otherwise in memory
  * (a single process, embedded mode). The composition root calls this once and hands `cache` and `feed`
- * to buildApi, and `notifier` to every NotifyingResponseSink.
+ * to buildApi, and `notifier` to whatever writes or revokes responses.
  */
 import type { Counter } from 'prom-client';
 import { silentLogger, type Logger } from '../core/ports';

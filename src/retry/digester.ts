@@ -27,8 +27,9 @@ export interface DigesterOptions {
   logger?: Logger;
   random?: () => number;
   /**
-   * Called after each round with the responses now in the table (landed, or found there), e.g. to
-   * drop the agent API's cached reads and wake waiting agents. A failure is logged, not retried.
+   * Called after each round with the responses now in the table (landed, or found there: a put the
+   * engine saw fail may have landed, and nobody announced it), to drop the agent API's cached reads
+   * and wake waiting agents. A failure is logged, not retried.
    */
   onLanded?: (responses: readonly SecurityResponse[]) => Promise<void>;
 }
