@@ -1,7 +1,7 @@
 /**
  * The security response: what Riposte writes to DynamoDB and what agents fetch and enforce
- * (DESIGN.md, "Response"). Its id is deterministic, so processing the same records again writes the
- * same item instead of a second one.
+ * (README, "The APIs"; docs/api.md). Its id is deterministic, so processing the same records again
+ * writes the same item instead of a second one.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';

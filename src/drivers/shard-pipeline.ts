@@ -1,8 +1,8 @@
 /**
  * One shard's way from records to a checkpoint, shared by the KCL child and the local driver:
  * the engine decides, the responses and dead letters are made durable, and only then is the
- * engine's offered position handed back as safe to checkpoint (DESIGN.md, "Effectively-once
- * responses").
+ * engine's offered position handed back as safe to checkpoint (README, "What makes it
+ * correct": effectively-once responses).
  *
  * A write that fails is retried with backoff until it lands, for as long as it takes: the shard
  * slows down, it never checkpoints past a response that is not written. Only the abort signal (the

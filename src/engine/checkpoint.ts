@@ -1,5 +1,5 @@
 /**
- * Chooses the position a shard may checkpoint at (DESIGN.md, "Effectively-once responses").
+ * Chooses the position a shard may checkpoint at (README, "What makes it correct": effectively-once responses).
  *
  * Replaying from a checkpoint S must rebuild the state the live run had, so S must satisfy two
  * things. (1) No window still open needs a record at or before S: every event up to S is older than

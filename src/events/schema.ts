@@ -1,5 +1,5 @@
 /**
- * Event v1: the contract between agents and Riposte (see DESIGN.md, "Event v1").
+ * Event v1: the contract between agents and Riposte (README, "Events"; docs/api.md, "Ingest").
  *
  * This zod schema is the single source of truth for what a valid event is. The hot path does not run
  * it on every record (it would halve throughput, see bench/): `validate.ts` holds a hand-written

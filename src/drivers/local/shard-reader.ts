@@ -2,7 +2,7 @@
  * Reads one shard to its end, or until told to stop: GetShardIterator from the checkpoint, then
  * GetRecords in a loop, each batch through the shard pipeline (engine, then durable writes), then
  * a checkpoint in the checkpoints table. The checkpoint is the pipeline's safe position, which
- * trails the newest record by the longest window (DESIGN.md): a restart re-reads from there and
+ * trails the newest record by the longest window (README, "What makes it correct"): a restart re-reads from there and
  * rebuilds the same windows.
  *
  * Kinesis limits, per shard: 5 GetRecords calls a second and 2 MB/s read, at most 10,000 records a

@@ -1,5 +1,5 @@
 /**
- * The checkpoint promise (DESIGN.md, "Effectively-once responses"): after a crash anywhere past a
+ * The checkpoint promise (README, "What makes it correct": effectively-once responses): after a crash anywhere past a
  * checkpoint the engine offered, a new processor that replays from that checkpoint — with the
  * responses already written in the store — ends with exactly the responses of an uninterrupted run:
  * the same ids, none lost, none doubled, none new.
