@@ -1,18 +1,20 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
-import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
 import type { AgentResponse } from './agent-view';
 
-let kinesis: Emulator & { client: KinesisClient };
+let local: LocalKinesis;
+let kinesis: KinesisClient;
 let api: ApiHarness;
 
 beforeAll(async () => {
-  kinesis = await startKinesalite();
-  api = await startApiHarness({ kinesis: kinesis.client, apps: ['shop', 'blog'] });
+  local = await startLocalKinesis();
+  kinesis = local.client();
+  api = await startApiHarness({ kinesis, apps: ['shop', 'blog'] });
 });
 afterAll(async () => {
   await api.close();
-  await kinesis.stop();
+  await local.close();
 });
 
 const admin = (method: 'GET' | 'POST', url: string) => api.app.inject({ method, url, headers: bearer(ADMIN_TOKEN) });

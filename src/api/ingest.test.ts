@@ -1,19 +1,21 @@
 /** POST /v1/events against a real stream on kinesalite: what is accepted reaches it, what is refused does not. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
-import { readStream, startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { readStream, startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
 import { attack, loginFailure, times } from '../testing/factories';
 import { throttlingKinesisClient } from '../../test/helpers/kinesis-faults';
 
-let kinesis: Emulator & { client: KinesisClient };
+let local: LocalKinesis;
+let kinesis: KinesisClient;
 let api: ApiHarness;
 
 beforeAll(async () => {
-  kinesis = await startKinesalite();
+  local = await startLocalKinesis();
+  kinesis = local.client();
 });
-afterAll(() => kinesis.stop());
+afterAll(() => local.close());
 beforeEach(async () => {
-  api = await startApiHarness({ kinesis: kinesis.client, apps: ['shop', 'blog'] });
+  api = await startApiHarness({ kinesis, apps: ['shop', 'blog'] });
 });
 afterEach(() => api.close());
 
@@ -23,7 +25,7 @@ async function post(body: unknown, token = api.tokens.shop as string) {
 }
 
 async function onStream(): Promise<Array<Record<string, unknown> & { partitionKey: string }>> {
-  return (await readStream(kinesis.client, api.streamName)).map((r) => ({ ...(JSON.parse(r.data.toString('utf8')) as Record<string, unknown>), partitionKey: r.partitionKey }));
+  return (await readStream(kinesis, api.streamName)).map((r) => ({ ...(JSON.parse(r.data.toString('utf8')) as Record<string, unknown>), partitionKey: r.partitionKey }));
 }
 
 describe('POST /v1/events', () => {
@@ -89,9 +91,9 @@ describe('POST /v1/events', () => {
 describe('POST /v1/events when the stream throttles', () => {
   test('entries PutRecords reports as failed are sent again until every event is on the stream exactly once', async () => {
     // Half the entries of the first two calls are refused.
-    const faulty = throttlingKinesisClient(kinesis.endpoint, (call, index) => call <= 2 && index % 2 === 0);
+    const faulty = throttlingKinesisClient(local.endpoint, (call, index) => call <= 2 && index % 2 === 0);
     await api.close();
-    api = await startApiHarness({ kinesis: kinesis.client, publisherClient: faulty.client, apps: ['shop'] });
+    api = await startApiHarness({ kinesis, publisherClient: faulty.client, apps: ['shop'] });
     const events = times(40, (i) => ({ ...loginFailure({ ip: `10.0.0.${i}`, at: i }), id: `agent-1:${i}` }));
     const { status, body } = await post({ events });
     expect(status).toBe(202);
@@ -102,9 +104,9 @@ describe('POST /v1/events when the stream throttles', () => {
   });
 
   test('events the stream still refuses after every retry are answered 503 with their indices', async () => {
-    const faulty = throttlingKinesisClient(kinesis.endpoint, (_call, _index, data) => Buffer.from(data).includes('203.0.113.2'));
+    const faulty = throttlingKinesisClient(local.endpoint, (_call, _index, data) => Buffer.from(data).includes('203.0.113.2'));
     await api.close();
-    api = await startApiHarness({ kinesis: kinesis.client, publisherClient: faulty.client, apps: ['shop'] });
+    api = await startApiHarness({ kinesis, publisherClient: faulty.client, apps: ['shop'] });
     const events = [loginFailure({ ip: '203.0.113.1', at: 0 }), loginFailure({ ip: '203.0.113.2', at: 0 }), { bad: true }];
     const response = await api.app.inject({ method: 'POST', url: '/v1/events', headers: bearer(api.tokens.shop as string), payload: { events } });
     expect(response.statusCode).toBe(503);

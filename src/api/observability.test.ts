@@ -1,18 +1,20 @@
 /** Request logs, metrics and the health check. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
-import { startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
 import { loginFailure } from '../testing/factories';
 
-let kinesis: Emulator & { client: KinesisClient };
+let local: LocalKinesis;
+let kinesis: KinesisClient;
 let api: ApiHarness;
 
 beforeAll(async () => {
-  kinesis = await startKinesalite();
+  local = await startLocalKinesis();
+  kinesis = local.client();
 });
-afterAll(() => kinesis.stop());
+afterAll(() => local.close());
 beforeEach(async () => {
-  api = await startApiHarness({ kinesis: kinesis.client, apps: ['shop'] });
+  api = await startApiHarness({ kinesis, apps: ['shop'] });
 });
 afterEach(() => api.close());
 

@@ -6,20 +6,22 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { InjectOptions } from 'fastify';
 import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
-import { readStream, startKinesalite, type Emulator } from '../../test/helpers/kinesalite';
+import { readStream, startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
 import { loginFailure, times } from '../testing/factories';
 
-let kinesis: Emulator & { client: KinesisClient };
+let local: LocalKinesis;
+let kinesis: KinesisClient;
 let api: ApiHarness;
 
 // One server for the whole file, as in production: each refusal must leave it serving the next case.
 beforeAll(async () => {
-  kinesis = await startKinesalite();
-  api = await startApiHarness({ kinesis: kinesis.client, apps: ['shop', 'blog'] });
+  local = await startLocalKinesis();
+  kinesis = local.client();
+  api = await startApiHarness({ kinesis, apps: ['shop', 'blog'] });
 });
 afterAll(async () => {
   await api.close();
-  await kinesis.stop();
+  await local.close();
 });
 
 const valid = () => loginFailure({ ip: '203.0.113.7', at: 0 });
@@ -28,7 +30,7 @@ const shop = () => bearer(api.tokens.shop as string);
 const UNKNOWN_TOKEN = `rpt_${'Q'.repeat(43)}`;
 
 async function streamLength(harness: ApiHarness = api): Promise<number> {
-  return (await readStream(kinesis.client, harness.streamName)).length;
+  return (await readStream(kinesis, harness.streamName)).length;
 }
 
 /** After a refusal, the same server still takes a valid batch. */
@@ -72,7 +74,7 @@ describe('authentication fails closed', () => {
   });
 
   test('a rotated token is refused once the server has seen the rotation; the new one works', async () => {
-    const own = await startApiHarness({ kinesis: kinesis.client, apps: ['shop'] });
+    const own = await startApiHarness({ kinesis, apps: ['shop'] });
     try {
       const old = own.tokens.shop as string;
       const { token } = await own.registry.rotate('shop');
@@ -143,7 +145,7 @@ describe('applications are isolated', () => {
   });
 
   test('without an admin token configured, the admin API does not exist', async () => {
-    const own = await startApiHarness({ kinesis: kinesis.client, apps: ['shop'], overrides: { adminToken: undefined } });
+    const own = await startApiHarness({ kinesis, apps: ['shop'], overrides: { adminToken: undefined } });
     try {
       const response = await own.app.inject({ method: 'GET', url: '/v1/admin/apps', headers: bearer(ADMIN_TOKEN) });
       expect(response.statusCode).toBe(404);
