@@ -110,4 +110,4 @@ it(`killed ${KILLS} times at random points and restarted: the responses of an un
   expect(ids(written)).toEqual(expected);
   expect(written.length).toBe(expected.length);
   expect(batchesPerRun.every((n) => n > 0)).toBe(true);
-});
+}, 150_000); // a child process per run, each starting tsx: minutes on a loaded 2-core machine
