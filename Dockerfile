@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 #
 # Riposte's production images, built reproducibly from the lock files (package-lock.json for Node,
-# node_modules/aws-kcl/pom.xml for the KCL's Java jars, fetched and checksum-verified by Maven):
+# docker/kcl-jars.pom.xml for the KCL's Java jars, fetched and checksum-verified by Maven):
 #
 #   docker build --target kcl -t riposte-kcl .   # KCL MultilangDaemon → one `riposte kcl` per shard lease
 #   docker build --target api -t riposte-api .   # ingest, agent and admin APIs, /metrics, the digester
@@ -20,17 +20,23 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY detectors ./detectors
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The engine names IPv6 actors exactly as the agent reads them: the agent's dependency-free ip.ts is compiled in.
+COPY packages/agent/src/ip.ts ./packages/agent/src/ip.ts
+COPY console ./console
+COPY scripts/build-console.ts ./scripts/build-console.ts
+# The console is built here (dist/console/<hash>); the runtime has no sources and serves that build.
+RUN npm run build && npm run build:console && npm prune --omit=dev --no-audit --no-fund
 
-# --- The KCL MultilangDaemon's jars, exactly those aws-kcl's pom.xml lists ---------------------------
-# The pom lists the whole closure (79 jars) without project coordinates; Maven wants the latter, and
-# must not add transitive versions of its own.
+# --- The KCL MultilangDaemon's jars: aws-kcl's pom.xml with the KCL's own newer versions -----------
+# docker/kcl-jars.pom.xml is the list .kcl/jars is filled with (src/drivers/kcl-daemon/jars.ts, written
+# by `npm run kcl:pom`, kept equal by a test): aws-kcl's 79 jars, protobuf-java and
+# schema-registry-serde at the versions KCL 2.7.2 was built with (docs/drivers.md). `excludeTransitive`
+# keeps Maven from adding versions of its own.
 FROM ${MAVEN_IMAGE} AS kcl-jars
-COPY --from=build /app/node_modules/aws-kcl/pom.xml /kcl/pom.xml
-RUN sed -i 's|<modelVersion>4.0.0</modelVersion>|<modelVersion>4.0.0</modelVersion><groupId>riposte</groupId><artifactId>kcl-jars</artifactId><version>1</version><packaging>pom</packaging>|' /kcl/pom.xml \
- && mvn --batch-mode --quiet --strict-checksums -f /kcl/pom.xml \
+COPY docker/kcl-jars.pom.xml /kcl/pom.xml
+RUN mvn --batch-mode --quiet --strict-checksums -f /kcl/pom.xml \
       dependency:copy-dependencies -DoutputDirectory=/kcl/jars -DexcludeTransitive=true \
- && test "$(ls /kcl/jars/*.jar | wc -l)" -ge 79
+ && test "$(ls /kcl/jars/*.jar | wc -l)" -eq 79
 
 # --- What both images share: Node, the build, no sources ---------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -44,7 +50,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY rules ./rules
-COPY playbooks/*.yaml ./playbooks/
+COPY playbooks/*.yaml playbooks/playbook.schema.json ./playbooks/
 
 # --- The APIs (riposte serve) ---------------------------------------------------------------------------
 FROM runtime AS api

@@ -8,7 +8,9 @@ module.exports = {
     '/node_modules/cookie/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
-  testMatch: ['<rootDir>/{src,detectors,playbooks,test}/**/*.test.ts'],
+  testMatch: ['<rootDir>/{src,detectors,playbooks,scripts,test}/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
+  // Tests run the agent from its sources, as the type-checker reads them (tsconfig.json "paths").
+  moduleNameMapper: { '^@riposte/agent$': '<rootDir>/packages/agent/src' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
 };

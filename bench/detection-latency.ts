@@ -25,7 +25,7 @@ import { AgentApi } from '../scripts/lib/agent-api';
 import { AddressBook, benignUserCount, benignUsers, playBenignTraffic } from '../scripts/lib/actors';
 import { AgentFleet } from '../scripts/lib/fleet';
 import { Random } from '../scripts/lib/random';
-import { ResponseWatcher, type SeenResponse } from '../scripts/lib/response-watcher';
+import { BanWaiters, ResponseWatcher, type SeenResponse } from '../scripts/lib/response-watcher';
 import { demoToken, startRiposteProcess } from '../test/helpers/riposte-process';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
@@ -82,13 +82,11 @@ async function main(): Promise<void> {
     log(`riposte start on ${server.url} (embedded, ${SHARDS} shards, data in ${dataDir})`);
 
     // The agent that long-polls, and who waits for which address.
-    const waiting = new Map<string, (at: number) => void>();
+    const waiting = new BanWaiters();
     const unexpected: string[] = [];
     const onSeen = ({ response, at }: SeenResponse) => {
       if (response.status !== 'active') return;
-      const resolve = waiting.get(response.target.value);
-      if (resolve !== undefined && response.detector === loginBruteForce.name) resolve(at);
-      else unexpected.push(`${response.action} ${response.target.type} ${response.target.value} by ${response.detector}`);
+      if (!(response.detector === loginBruteForce.name && waiting.seen(response.target.value, at))) unexpected.push(`${response.action} ${response.target.type} ${response.target.value} by ${response.detector}`);
     };
     const watcher = new ResponseWatcher(api, 'bench-agent', onSeen, { waitSeconds: 30, warn: log });
     await watcher.start();
@@ -116,17 +114,10 @@ async function main(): Promise<void> {
         const before = await api.postEvents(Array.from({ length: THRESHOLD - 1 }, (_, k) => failure(k)));
         if (before.kind !== 'accepted') throw new Error(before.message);
         await sleep(random.int(0, 700));
-        const visible = new Promise<number | undefined>((resolve) => {
-          const timer = setTimeout(() => resolve(undefined), TIMEOUT_MS);
-          waiting.set(ip, (at) => {
-            clearTimeout(timer);
-            resolve(at);
-          });
-        });
+        const visible = waiting.expect(ip, TIMEOUT_MS);
         const threshold = await api.postEvents([failure(THRESHOLD - 1)]);
         if (threshold.kind !== 'accepted') throw new Error(threshold.message);
         const seenAt = await visible;
-        waiting.delete(ip);
         if (seenAt === undefined) log(`${label} ${i + 1}/${iterations}: no ban for ${ip} within ${TIMEOUT_MS} ms`);
         else latencies.push(seenAt - threshold.at);
         if ((i + 1) % 10 === 0) log(`${label} ${i + 1}/${iterations}: ${show(figures(latencies, i + 1))}`);

@@ -27,7 +27,7 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } fr
 import { createDynamoClient, createKinesisClient } from '../src/aws/clients';
 import { ensureStream } from '../src/aws/stream';
 import { checkpointsTable, ensureTable, responsesTable } from '../src/aws/tables';
-import { StaticAppConfigSource } from '../src/config/app-config';
+import { StaticAppConfigSource } from '../src/engine/app-settings';
 import { silentLogger } from '../src/core/ports';
 import type { DriverDependencies } from '../src/drivers/dependencies';
 import { DynamoCheckpointStore } from '../src/drivers/local/checkpoint-store';

@@ -8,10 +8,12 @@
  *
  *   npm run bench:playbooks -- [events] [rounds] [copies]
  */
+import { DEFAULT_IPV6_PREFIX } from '../src/events/actor-ip';
 import accountTakeover from '../detectors/account-takeover';
 import credentialStuffing from '../detectors/credential-stuffing';
 import loginBruteForce from '../detectors/login-brute-force';
-import { DEFAULT_REPEAT_OFFENDERS, resolveDetector, StaticAppConfigSource, type AppConfig, type AppConfigSource } from '../src/config/app-config';
+import type { AppConfig, AppConfigSource } from '../src/core/app-config';
+import { DEFAULT_REPEAT_OFFENDERS, resolveDetector, StaticAppConfigSource } from '../src/engine/app-settings';
 import type { DetectorDefinition } from '../src/core/detector';
 import { ShardProcessor } from '../src/engine/processor';
 import type { ShardRecord } from '../src/engine/types';
@@ -100,6 +102,7 @@ function builtInCopies(detector: DetectorDefinition): AppConfigSource {
     detectors: names.map((name) => ({ ...resolved, name, fingerprint: `${resolved.fingerprint}/${name}` })),
     allowlist: { ips: [], users: [] },
     repeatOffenders: DEFAULT_REPEAT_OFFENDERS,
+    ipv6Prefix: DEFAULT_IPV6_PREFIX,
   };
   return { forApp: () => config };
 }

@@ -12,7 +12,7 @@
  * same sample for that ratio. The last line is one JSON object with every figure.
  */
 import Redis from 'ioredis';
-import { StaticAppConfigSource } from '../src/config/app-config';
+import { StaticAppConfigSource } from '../src/engine/app-settings';
 import { decodeEvent } from '../src/events/decode';
 import { ShardProcessor, windowsForBudget } from '../src/engine/processor';
 import { builtInDetectors } from '../detectors';

@@ -9,7 +9,7 @@
  *   npm run bench:write-path -- [responses=300] [batch=20]
  */
 import { DynamoResponseStore } from '../src/sinks/dynamodb/responses-store';
-import { QueuedResponseSink } from '../src/sinks/queued-sink';
+import { QueuedResponseSink } from '../src/retry/queued-sink';
 import { Digester } from '../src/retry/digester';
 import { RedisRetryQueue } from '../src/retry/redis-queue';
 import { faultyDynamoClient } from '../test/helpers/dynamo-faults';

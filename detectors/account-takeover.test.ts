@@ -8,7 +8,16 @@ new DetectorTester(detector).run([
   {
     name: 'one user failing from ten IPs within ten minutes is redirected for 30 minutes',
     events: times(10, (i) => loginFailure({ ip: `192.0.2.${i + 1}`, login, at: i * 30 })),
-    responses: [{ target: `user:${login}`, action: 'redirect', redirectUrl: '/security-check', durationSeconds: 1800, count: 10 }],
+    responses: [
+      {
+        target: `user:${login}`,
+        action: 'redirect',
+        redirectUrl: '/security-check',
+        durationSeconds: 1800,
+        count: 10,
+        reason: 'login failures from 10 different IP addresses in 600 s',
+      },
+    ],
   },
   {
     name: 'nine IPs do not',

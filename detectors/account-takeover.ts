@@ -10,8 +10,8 @@ export default defineDetector({
   description: 'Redirects a user whose login fails from many different IP addresses to a verification page.',
   params: z.object({
     threshold: z.int().min(2).default(10).describe('distinct IPs failing to log in as one user'),
-    windowSeconds: z.int().min(1).default(10 * 60),
-    durationSeconds: z.int().min(1).default(30 * 60),
+    windowSeconds: z.int().min(1).default(10 * 60).describe('the sliding window the failures must fall within'),
+    durationSeconds: z.int().min(1).default(30 * 60).describe('how long the redirect lasts'),
     redirectUrl: z.string().min(1).default('/security-check').describe('where agents send the user'),
   }),
   plan: (p) => ({

@@ -8,7 +8,7 @@ new DetectorTester(detector).run([
   {
     name: 'twenty attacks within a minute ban the IP for an hour',
     events: times(20, (i) => attack({ ip, category: 'sqli', at: i * 3 })),
-    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 20 }],
+    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 20, reason: '20 attacks in 60 s' }],
   },
   {
     name: 'nineteen attacks do not',

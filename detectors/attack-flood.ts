@@ -10,8 +10,8 @@ export default defineDetector({
   description: 'Bans an IP address that sends many attacks in a short while.',
   params: z.object({
     threshold: z.int().min(2).default(20).describe('attacks from one IP that trigger the ban'),
-    windowSeconds: z.int().min(1).default(60),
-    durationSeconds: z.int().min(1).default(60 * 60),
+    windowSeconds: z.int().min(1).default(60).describe('the sliding window they must fall within'),
+    durationSeconds: z.int().min(1).default(60 * 60).describe('how long the ban lasts'),
   }),
   plan: (p) => ({
     groupBy: ['actor.ip'],

@@ -8,7 +8,7 @@ new DetectorTester(detector).run([
   {
     name: 'twenty different users failing from one IP within ten minutes ban it for an hour',
     events: times(20, (i) => loginFailure({ ip, login: `user${i}@example.com`, at: i * 25 })),
-    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 20, at: 475 }],
+    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 20, at: 475, reason: 'login failures for 20 different users in 600 s' }],
   },
   {
     name: 'nineteen different users do not',

@@ -1,6 +1,7 @@
 /**
- * The built-in detectors. One file per detector in this folder, named for the detector;
- * `detectors/registry.test.ts` fails when this list and the folder disagree.
+ * The built-in detectors. One file per detector in this folder, named for the detector, with its
+ * test and its doc page (`<name>.md`) beside it; `registry.test.ts` fails when this list and the
+ * folder disagree, `docs.test.ts` when the pages do.
  */
 import type { DetectorDefinition } from '../src/core/detector';
 import accountTakeover from './account-takeover';

@@ -8,7 +8,7 @@ new DetectorTester(detector).run([
   {
     name: 'ten failures within a minute ban the IP for 15 minutes',
     events: times(10, (i) => loginFailure({ ip, login: 'alice', at: i * 5 })),
-    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 900, count: 10, at: 45 }],
+    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 900, count: 10, at: 45, reason: '10 login failures in 60 s' }],
   },
   {
     name: 'nine failures do not',
@@ -71,9 +71,9 @@ new DetectorTester(detector).run([
     responses: [],
   },
   {
-    name: 'an IPv6 attacker is banned like any other',
-    events: times(10, (i) => loginFailure({ ip: '2001:db8::7', at: i })),
-    responses: [{ target: 'ip:2001:db8::7' }],
+    name: 'an IPv6 attacker is banned by its /64, however many of its addresses it uses',
+    events: times(10, (i) => loginFailure({ ip: `2001:db8::${i + 1}`, at: i })),
+    responses: [{ target: 'ip:2001:db8::/64' }],
   },
   {
     name: 'each application counts its own failures',

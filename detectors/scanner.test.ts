@@ -9,7 +9,7 @@ new DetectorTester(detector).run([
   {
     name: 'five attack categories within five minutes ban the IP for an hour',
     events: categories.slice(0, 5).map((category, i) => attack({ ip, category, at: i * 50 })),
-    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 5 }],
+    responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 3600, count: 5, reason: '5 different attack categories in 300 s' }],
   },
   {
     name: 'four categories, however many attacks, do not',
@@ -19,7 +19,7 @@ new DetectorTester(detector).run([
   {
     name: 'thirty distinct missing paths within five minutes ban the IP',
     events: times(30, (i) => request({ ip, path: `/admin${i}.php`, status: 404, at: i * 5 })),
-    responses: [{ target: `ip:${ip}`, count: 30 }],
+    responses: [{ target: `ip:${ip}`, count: 30, reason: '30 different missing paths (404) in 300 s' }],
   },
   {
     name: 'the same missing path requested again and again does not',

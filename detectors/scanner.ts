@@ -11,8 +11,8 @@ export default defineDetector({
   params: z.object({
     categoryThreshold: z.int().min(2).default(5).describe('distinct attack categories from one IP'),
     pathThreshold: z.int().min(2).default(30).describe('distinct paths answered 404 to one IP'),
-    windowSeconds: z.int().min(1).default(5 * 60),
-    durationSeconds: z.int().min(1).default(60 * 60),
+    windowSeconds: z.int().min(1).default(5 * 60).describe('the sliding window both signals count within'),
+    durationSeconds: z.int().min(1).default(60 * 60).describe('how long the ban lasts'),
   }),
   plan: (p) => ({
     groupBy: ['actor.ip'],

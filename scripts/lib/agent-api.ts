@@ -2,21 +2,10 @@
  * The two calls an agent makes, over plain `fetch`: post a batch of events, and read the
  * application's responses (all active ones, or the changes since a cursor, held open with `wait`).
  */
+import type { RiposteResponse } from '@riposte/agent';
 
-/** A response as the agent API shows it (docs/api.md). */
-export interface AgentResponse {
-  id: string;
-  appId: string;
-  action: 'ban' | 'redirect';
-  target: { type: 'ip' | 'user'; value: string };
-  redirectUrl: string | null;
-  detector: string;
-  reason: string;
-  createdAt: string;
-  expiresAt: string;
-  simulated: boolean;
-  status: 'active' | 'revoked' | 'expired';
-}
+/** A response as the agent API shows it (docs/api.md): the agent's own type, with the application. */
+export type AgentResponse = RiposteResponse & { appId: string };
 
 export interface ResponsesPage {
   responses: AgentResponse[];

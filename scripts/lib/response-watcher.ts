@@ -65,3 +65,34 @@ export class ResponseWatcher {
     }
   }
 }
+
+/**
+ * Who waits for a ban on which target, for the latency benchmarks: `expect(target)` before the
+ * threshold event is posted, then await it; `seen` is what a watcher's onSeen calls.
+ */
+export class BanWaiters {
+  readonly #waiting = new Map<string, (at: number) => void>();
+
+  /** When the ban of `target` is seen (epoch ms), or undefined after `timeoutMs`. */
+  expect(target: string, timeoutMs: number): Promise<number | undefined> {
+    return new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(target);
+        resolve(undefined);
+      }, timeoutMs);
+      this.#waiting.set(target, (at) => {
+        clearTimeout(timer);
+        this.#waiting.delete(target);
+        resolve(at);
+      });
+    });
+  }
+
+  /** Tells the waiter of `target`, if any; false when nobody waited for it. */
+  seen(target: string, at: number): boolean {
+    const resolve = this.#waiting.get(target);
+    if (resolve === undefined) return false;
+    resolve(at);
+    return true;
+  }
+}

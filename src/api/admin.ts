@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ResponseChangeNotifier } from '../cache/notifying-sink';
+import type { ResponseChangeNotifier } from '../cache/response-change-notifier';
 import type { ResponseReader } from '../core/ports';
 import { formatIssues } from '../events/schema';
 import type { AppRecord } from '../registry/app-record';

@@ -4,10 +4,11 @@ import { changeKeyOf, type ResponseReader, type StoredResponse } from '../core/p
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { banResponse } from '../../test/helpers/api-harness';
 import { AgentReads } from './agent-reads';
+import type { AgentCursor } from './cursor';
 
 const T0 = Date.parse('2026-11-28T12:00:00.000Z');
 
-function setup(options: { pageSize?: number; tailLimit?: number } = {}) {
+function setup(options: { pageSize?: number; tailLimit?: number; generationCheckMs?: number } = {}) {
   let now = T0;
   const clock = () => now;
   const store = new MemoryResponseStore(clock);
@@ -19,6 +20,7 @@ function setup(options: { pageSize?: number; tailLimit?: number } = {}) {
     changes: async (appId, after, limit) => visible(await store.changes(appId, after, limit)),
     get: (appId, id) => store.get(appId, id),
     revoke: (appId, id, atMs) => store.revoke(appId, id, atMs),
+    generation: (appId) => store.generation(appId),
   };
   const cache = new MemoryResponseCache(60_000, clock);
   const reads = new AgentReads(reader, cache, { clock, settleMs: 5000, tailMs: 600_000, ...options });
@@ -29,7 +31,7 @@ function setup(options: { pageSize?: number; tailLimit?: number } = {}) {
     reads,
     advance: (ms: number) => (now += ms),
     now: () => now,
-    /** A write, then the invalidation the notifying sink would do. */
+    /** A write, then the invalidation the ResponseChangeNotifier would do. */
     write: async (...ips: string[]) => {
       const responses = ips.map((ip) => banResponse('shop', ip, { nowMs: now }));
       await store.write(responses);
@@ -164,6 +166,83 @@ describe('AgentReads', () => {
       if (!page.more) break;
     }
     expect(seen).toEqual(all);
+  });
+
+  test('a wave of more than a page: a change that becomes visible late behind a page is still delivered', async () => {
+    const t = setup({ pageSize: 3, tailLimit: 5 });
+    const cursor = { safe: changeKeyOf(T0 - 60_000, ''), seen: changeKeyOf(T0 - 60_000, '') };
+    t.advance(-30_000);
+    await t.write('10.0.0.1', '10.0.0.2');
+    t.advance(29_000);
+    // Its key is taken now, but its write lands only after the agent has paged through the wave.
+    const [late] = await t.write('203.0.113.99');
+    t.inFlight.add(late?.id as string);
+    t.advance(100);
+    await t.write('10.0.0.3', '10.0.0.4');
+    t.advance(900);
+    const delivered: string[] = [];
+    let at: AgentCursor = cursor;
+    const read = async () => {
+      const page = await t.reads.changesSince('shop', at);
+      delivered.push(...ips(page.responses));
+      at = page.cursor;
+      return page;
+    };
+    expect((await read()).more).toBe(true);
+    expect((await read()).more).toBe(false);
+    // Within the settle time of its key the write lands; the agent's next poll comes after it.
+    t.advance(3000);
+    t.inFlight.clear();
+    await t.cache.invalidate(['shop']);
+    t.advance(7000);
+    while ((await read()).more);
+    expect(new Set(delivered)).toEqual(new Set(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '203.0.113.99']));
+  });
+
+  test('paging through an old wave moves the cursor on page by page: once paged through, it is not read again', async () => {
+    const t = setup({ pageSize: 3, tailLimit: 5 });
+    const { cursor } = await t.reads.active('shop');
+    t.advance(1000);
+    await t.write(...Array.from({ length: 8 }, (_, i) => `10.0.0.${i}`));
+    t.advance(60_000);
+    let at = cursor;
+    for (let more = true; more; ) {
+      const page = await t.reads.changesSince('shop', at);
+      at = page.cursor;
+      more = page.more;
+    }
+    expect((await t.reads.changesSince('shop', at)).responses).toEqual([]);
+  });
+
+  test('a write whose invalidation was lost is served within the generation check, not after the cache TTL', async () => {
+    const t = setup({ generationCheckMs: 1000 });
+    await t.write('203.0.113.1');
+    expect(ips((await t.reads.active('shop')).responses)).toEqual(['203.0.113.1']);
+    const { cursor } = await t.reads.active('shop');
+    t.advance(1000);
+    // Written while the cache could not be told (Redis away): no invalidation.
+    await t.store.write([banResponse('shop', '203.0.113.2', { nowMs: t.now() })]);
+    t.advance(1000);
+    expect(ips((await t.reads.active('shop')).responses)).toEqual(['203.0.113.1', '203.0.113.2']);
+    t.advance(5000);
+    expect(ips((await t.reads.changesSince('shop', cursor)).responses)).toContain('203.0.113.2');
+  });
+
+  test('while the generation is unchanged, reads are served from the cache: the store is asked once per check', async () => {
+    const t = setup({ generationCheckMs: 1000 });
+    await t.write('203.0.113.1');
+    let actives = 0;
+    let generations = 0;
+    const active = t.store.active.bind(t.store);
+    const generation = t.store.generation.bind(t.store);
+    t.store.active = async (...args) => (actives++, active(...args));
+    t.store.generation = async (...args) => (generations++, generation(...args));
+    for (let i = 0; i < 10; i++) {
+      await t.reads.active('shop');
+      t.advance(250);
+    }
+    expect(actives).toBe(1);
+    expect(generations).toBe(3);
   });
 
   test('agents with different cursors inside the tail share one read of the store', async () => {

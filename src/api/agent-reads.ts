@@ -14,8 +14,15 @@
  * (agents apply a response by id, so a repeat is harmless) — while only changes after `seen` count as
  * news that ends a long-poll. A writer whose change shows up more than `settleMs` after its key was
  * taken (a clock that far off) can be missed.
+ *
+ * Paging (more changes than a page): the next page starts at the cursor's `next`, the last change
+ * given. `safe` only moves as far as the first page's read vouches for (what was visible then up to
+ * where that page ended), and not at all on later pages: they start after keys whose late writes they
+ * cannot see. Once the wave is paged through, reads start from `safe` again, so a change that became
+ * visible late behind a page is delivered then (with repeats, applied by id).
  */
 import { changeKeyOf, type ResponseReader, type StoredResponse } from '../core/ports';
+import { GenerationCheckedCache } from '../cache/generation-checked-cache';
 import type { ResponseCache } from '../cache/response-cache';
 import type { AgentCursor } from './cursor';
 
@@ -26,6 +33,8 @@ export interface ReadOptions {
   /** Most changes kept in the cached tail. */
   tailLimit?: number;
   pageSize?: number;
+  /** How often the store's generation of an application is asked, at most (generation-checked-cache.ts). */
+  generationCheckMs?: number;
 }
 
 export interface ActiveRead {
@@ -62,13 +71,16 @@ export class AgentReads {
   readonly #tailLimit: number;
   readonly #pageSize: number;
   readonly #activeReads = new WeakMap<CachedActive, { read: ActiveRead; validUntilMs: number }>();
+  private readonly cache: ResponseCache;
 
   constructor(
     private readonly reader: ResponseReader,
-    private readonly cache: ResponseCache,
+    cache: ResponseCache,
     options: ReadOptions = {},
   ) {
     this.#clock = options.clock ?? Date.now;
+    // Invalidations can be lost (Redis away, or back with old data): the store's generation decides.
+    this.cache = new GenerationCheckedCache(cache, reader, { clock: this.#clock, checkEveryMs: options.generationCheckMs });
     this.settleMs = options.settleMs ?? 5000;
     this.#tailMs = options.tailMs ?? 10 * 60_000;
     this.#tailLimit = options.tailLimit ?? 1000;
@@ -104,7 +116,7 @@ export class AgentReads {
   async changesSince(appId: string, cursor: AgentCursor): Promise<ChangesRead> {
     const now = this.#clock();
     const recent = changeKeyOf(now - this.settleMs, '');
-    const from = cursor.safe < recent ? cursor.safe : recent;
+    const from = cursor.next ?? min(cursor.safe, recent);
     const tail = await this.cache.read<CachedTail>(appId, 'tail', () => this.#loadTail(appId));
     let items: StoredResponse[];
     let readAtMs: number;
@@ -120,8 +132,12 @@ export class AgentReads {
     if (more) items = items.slice(0, this.#pageSize);
     const last = items.at(-1)?.changeKey ?? '';
     const news = last > cursor.seen;
-    if (more) return { responses: items, cursor: { safe: last, seen: max(cursor.seen, last) }, more, news };
-    const safe = max(cursor.safe, changeKeyOf(readAtMs - this.settleMs, ''));
+    // Every change up to `settled` was visible when the read was made (the settle time), so a read
+    // from `safe` or before has given all of those up to where it ended. A page that started after
+    // `safe` vouches for nothing: changes behind its start may still come to light.
+    const settled = changeKeyOf(readAtMs - this.settleMs, '');
+    const safe = from <= cursor.safe ? max(cursor.safe, more ? min(last, settled) : settled) : cursor.safe;
+    if (more) return { responses: items, cursor: { safe, seen: max(cursor.seen, last), next: last }, more, news };
     return { responses: items, cursor: { safe, seen: max(cursor.seen, last, changeKeyOf(readAtMs, ''), safe) }, more, news };
   }
 
@@ -132,6 +148,10 @@ export class AgentReads {
     const truncated = items.length > this.#tailLimit;
     return { anchor, loadedAtMs, items: truncated ? items.slice(0, this.#tailLimit) : items, truncated };
   }
+}
+
+function min(a: string, b: string): string {
+  return a < b ? a : b;
 }
 
 function max(...keys: string[]): string {

@@ -5,9 +5,11 @@
  * The cursor lives with the agent, so every replica of an agent gets every change.
  */
 import type { FastifyInstance } from 'fastify';
+import { concatMap, last, lastValueFrom, merge, ReplaySubject, takeUntil, takeWhile, timer } from 'rxjs';
 import { z } from 'zod';
 import type { ChangeFeed } from '../cache/change-feed';
 import { formatIssues } from '../events/schema';
+import { abortOf } from '../shared/rx';
 import type { ActiveRead, AgentReads, ChangesRead } from './agent-reads';
 import { agentView } from './agent-view';
 import { decodeAgentCursor, encodeAgentCursor, type AgentCursor } from './cursor';
@@ -15,7 +17,6 @@ import type { AuthHook } from './auth';
 import { apiError } from './errors';
 import type { ApiMetrics } from './http-metrics';
 import type { ApiLimits } from './limits';
-import { ChangeWaiter } from './long-poll';
 
 export interface ResponsesRouteDeps {
   reads: AgentReads;
@@ -87,23 +88,25 @@ export function registerAgentResponses(app: FastifyInstance, deps: ResponsesRout
 
   async function poll(appId: string, cursor: AgentCursor, waitMs: number, signal: AbortSignal): Promise<ChangesRead> {
     if (waitMs === 0) return reads.changesSince(appId, cursor);
-    const deadline = clock() + waitMs;
-    // Subscribed before the first read: a change between that read and the wait wakes it at once.
-    const waiter = new ChangeWaiter(deps.feed, appId);
+    const ended = merge(timer(waitMs), abortOf(signal));
+    // Subscribed before the first read, and replayed: a change between that read and the wait wakes it at once.
+    const changes = new ReplaySubject<void>(1);
+    const unsubscribe = deps.feed.subscribe(appId, () => changes.next());
     deps.metrics.waiting.inc();
     try {
-      let page = await reads.changesSince(appId, cursor);
+      const page = await reads.changesSince(appId, cursor);
       if (page.news || page.more) return page;
-      for (;;) {
-        const outcome = await waiter.wait(deadline - clock(), signal);
-        if (outcome !== 'changed') return page;
-        page = await reads.changesSince(appId, cursor);
-        // After a wake-up, answer with whatever the read holds: even a change that is not newer than
-        // the cursor (a write that became visible late) is what woke us.
-        if (page.responses.length > 0) return page;
-      }
+      // Each change is read, one read at a time, until one holds responses: after a wake-up even a
+      // change that is not newer than the cursor (a write that became visible late) is what woke us.
+      const reread = changes.pipe(
+        takeUntil(ended),
+        concatMap(() => reads.changesSince(appId, cursor)),
+        takeWhile((next) => next.responses.length === 0, true),
+        last(undefined, page),
+      );
+      return await lastValueFrom(reread);
     } finally {
-      waiter.close();
+      unsubscribe();
       deps.metrics.waiting.dec();
     }
   }

@@ -5,30 +5,37 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
-import { ResponseChangeNotifier } from '../cache/notifying-sink';
+import { ResponseChangeNotifier } from '../cache/response-change-notifier';
 import type { ResponseCache } from '../cache/response-cache';
+import { adminAccess } from './console/admin-access';
+import { adminCredentials } from './console/admin-credentials';
+import { registerConsole, type ConsoleDeps } from './console/register';
+import { MemorySessionStore } from './console/sessions';
 import { packageVersion } from '../core/package-files';
 import type { ResponseReader } from '../core/ports';
-import type { RegistryHealth } from '../registry/watcher';
 import { registerAdmin, type AppDirectory } from './admin';
 import { AgentReads, type ReadOptions } from './agent-reads';
 import { registerAgentResponses } from './agent-responses';
 import { registerAgentRules } from './agent-rules';
-import { adminAuth, agentAuth, type AgentAuthenticator } from './auth';
+import { agentAuth, type AgentAuthenticator } from './auth';
 import { ApiError, apiError } from './errors';
 import type { EventPublisher } from './event-publisher';
-import { registerHealth } from './health';
+import { registerHealth, type HealthSources } from './health';
 import { createApiMetrics, registerHttpMetrics } from './http-metrics';
 import { registerIngest } from './ingest';
+import { registerIngestMetrics } from './ingest-metrics';
+import { DEFAULT_INGEST_RATE, IngestRateLimiter, type IngestRateSource } from './ingest-rate-limit';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits';
+import type { ApiStopping } from './stopping';
+import type { PartFailures } from '../observability/failures';
 import { loadRulesPack, type RulesPack } from './rules-pack';
 
 export interface ApiDeps {
   /** The registry as the server sees it (a RegistryWatcher): tokens, applications, health. */
-  registry: AgentAuthenticator & AppDirectory & { health(): RegistryHealth };
+  registry: AgentAuthenticator & AppDirectory & HealthSources & { refresh(options?: { force?: boolean }): Promise<boolean> };
   publisher: EventPublisher;
   reader: ResponseReader;
   cache: ResponseCache;
@@ -36,15 +43,23 @@ export interface ApiDeps {
   /** Defaults to one built on `cache` and `feed`. */
   notifier?: ResponseChangeNotifier;
   rulesPack?: RulesPack;
-  /** Without it the admin endpoints are not served (404). */
+  /** Without it (or `console.credentials`) the admin endpoints answer 404 admin_off. */
   adminToken?: string;
+  /** The console (src/api/console) and what its endpoints need; its admin credentials replace `adminToken`. */
+  console?: ConsoleDeps;
   /** A pino logger (src/observability/logger.ts); request logs and errors go there. */
   logger?: FastifyBaseLogger;
   /** The registry `/metrics` serves; HTTP metrics are registered on it. */
   metrics?: Registry;
   limits?: Partial<ApiLimits>;
+  /** Each application's ingest rate (its settings: rateFromSettings); DEFAULT_INGEST_RATE for all without it. */
+  ingestRate?: IngestRateSource;
   reads?: ReadOptions;
   clock?: () => number;
+  /** Parts of the process that died (the local driver, the digester, an embedded emulator's thread): /healthz fails naming them. */
+  failures?: PartFailures;
+  /** A graceful stop (src/api/stopping.ts): once begun, new requests are answered 503 `stopping`. */
+  stopping?: ApiStopping;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -74,6 +89,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     },
   });
   app.decorateRequest('appId', '');
+  app.decorateRequest('consoleSession', null);
 
   // JSON only (415 for anything else), and a parser that says where a body stops being JSON, which
   // fastify's own does not.
@@ -107,6 +123,25 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addHook('onSend', async (_request, reply) => {
     if (closing.signal.aborted) reply.header('connection', 'close');
   });
+  const stopping = deps.stopping;
+  if (stopping !== undefined) {
+    const served = new WeakMap<FastifyRequest, () => void>();
+    // Stopping begins before the server closes (which would refuse new connections): held long-polls
+    // are answered as for a close, and what arrives meanwhile is answered 503 without being served.
+    stopping.signal.addEventListener('abort', () => closing.abort(), { once: true });
+    app.addHook('onRequest', async (request, reply) => {
+      if (stopping.signal.aborted) {
+        const error = apiError('stopping');
+        return reply.code(error.statusCode).header('retry-after', '1').send({ error: error.code, message: error.message, requestId: request.id });
+      }
+      const leave = stopping.enter();
+      served.set(request, leave);
+      // Answered (onResponse, below), or the connection is gone without an answer.
+      reply.raw.once('close', leave);
+      return undefined;
+    });
+    app.addHook('onResponse', async (request) => served.get(request)?.());
+  }
   app.addHook('preClose', async () => {
     closing.abort();
     timers.push(setInterval(() => app.server.closeIdleConnections(), 100).unref());
@@ -133,13 +168,29 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const reads = new AgentReads(deps.reader, deps.cache, { clock, pageSize: limits.pageSize, ...deps.reads });
   const notifier = deps.notifier ?? new ResponseChangeNotifier(deps.cache, deps.feed, deps.logger);
 
-  registerHealth(app, () => deps.registry.health(), packageVersion());
-  registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent });
+  registerHealth(app, deps.registry, packageVersion(), () => deps.failures?.list ?? []);
+  const limiter = new IngestRateLimiter(deps.ingestRate ?? (() => DEFAULT_INGEST_RATE), clock);
+  registerIngestMetrics(deps.metrics ?? new Registry(), { publisher: deps.publisher.stats, limiter });
+  registerIngest(app, { publisher: deps.publisher, limits, metrics, authenticate: authenticateAgent, limiter });
   registerAgentRules(app, { reads, pack: deps.rulesPack ?? loadRulesPack(), authenticate: authenticateAgent, clock });
   registerAgentResponses(app, { reads, feed: deps.feed, limits, metrics, authenticate: authenticateAgent, clock, closing: closing.signal, held });
-  if (deps.adminToken !== undefined) {
-    registerAdmin(app, { directory: deps.registry, reader: deps.reader, notifier, authenticate: adminAuth(deps.adminToken), clock });
-  }
+  // The admin API takes the admin token or a console session (src/api/console/admin-access.ts); with
+  // no admin token configured it answers 404 admin_off, which says how to turn it on.
+  const credentials = deps.console?.credentials ?? adminCredentials({ token: deps.adminToken });
+  const sessions = deps.console?.sessions ?? new MemorySessionStore();
+  const access = adminAccess(credentials, sessions);
+  registerAdmin(app, { directory: deps.registry, reader: deps.reader, notifier, authenticate: access, clock });
+  registerConsole(app, deps.console ?? {}, {
+    directory: deps.registry,
+    reader: deps.reader,
+    feed: deps.feed,
+    credentials,
+    sessions,
+    access,
+    clock,
+    closing: closing.signal,
+    held,
+  });
   return app;
 }
 

@@ -1,10 +1,10 @@
 /**
  * Bearer-token authentication, run in `onRequest` so that no body is read or parsed for a caller
- * without a valid token. Agent tokens name their application (the request's `appId`); the admin token
- * is compared in constant time. Every refusal is the same 401, whatever was wrong with the token.
+ * without a valid token. Agent tokens name their application (the request's `appId`). Every refusal
+ * is the same 401, whatever was wrong with the token. The admin API's access (the admin token, or a
+ * console session) is src/api/console/admin-access.ts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { secretsEqual } from '../registry/tokens';
 import { apiError } from './errors';
 
 declare module 'fastify' {
@@ -22,13 +22,13 @@ export interface AgentAuthenticator {
 }
 
 /** The token of `Authorization: Bearer <token>`; '' when the header is there but is not that; undefined when absent. */
-function bearerToken(header: string | undefined): string | undefined {
+export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
   const match = /^Bearer +([\x21-\x7e]{1,512})$/i.exec(header);
   return match?.[1] ?? '';
 }
 
-function challenge(reply: FastifyReply): void {
+export function challenge(reply: FastifyReply): void {
   reply.header('www-authenticate', 'Bearer realm="riposte"');
 }
 
@@ -46,15 +46,5 @@ export function agentAuth(authenticator: AgentAuthenticator): AuthHook {
     }
     request.appId = appId;
     request.log = request.log.child({ appId });
-  };
-}
-
-export function adminAuth(adminToken: string): AuthHook {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const token = bearerToken(request.headers.authorization);
-    if (token === undefined || token === '' || !secretsEqual(token, adminToken)) {
-      challenge(reply);
-      throw apiError('admin_unauthorized');
-    }
   };
 }

@@ -6,7 +6,12 @@ import { API_ERRORS, apiError, type ApiErrorCode } from './errors';
 const codes = Object.keys(API_ERRORS) as ApiErrorCode[];
 const docs = readFileSync(join(__dirname, '../../docs/api.md'), 'utf8');
 const errorsSection = docs.slice(docs.indexOf('## Errors'), docs.indexOf('## Caching'));
-const sources = ['app.ts', 'auth.ts', 'ingest.ts', 'agent-responses.ts', 'admin.ts', 'cursor.ts'].map((f) => readFileSync(join(__dirname, f), 'utf8')).join('\n');
+const sources = [
+  ...['app.ts', 'auth.ts', 'ingest.ts', 'agent-responses.ts', 'admin.ts', 'cursor.ts'],
+  ...['admin-access.ts', 'session-routes.ts', 'app-routes.ts'].map((f) => `console/${f}`),
+]
+  .map((f) => readFileSync(join(__dirname, f), 'utf8'))
+  .join('\n');
 
 describe('API errors', () => {
   test.each(codes)('%s is documented in docs/api.md with its status', (code) => {

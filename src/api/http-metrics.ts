@@ -15,8 +15,9 @@ export interface ApiMetrics {
 }
 
 /**
- * Reuses metrics already on the registry: two API instances may share one (as tests do), and main.ts
- * creates them before buildApi does again, to hand `cacheReads` to the cache it opens first.
+ * Reuses metrics already on the registry: two API instances may share one (as tests do), and
+ * src/main/start.ts creates them before buildApi does again, to hand `cacheReads` to the cache it
+ * opens first.
  */
 function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
@@ -38,7 +39,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       }),
     ),
     ingestEvents: metric(registry, 'riposte_ingest_events_total', () =>
-      new Counter({ name: 'riposte_ingest_events_total', help: 'Events posted to the ingest API, by outcome (accepted, rejected, failed)', labelNames: ['outcome'] as const, registers }),
+      new Counter({ name: 'riposte_ingest_events_total', help: 'Events posted to the ingest API, by outcome: accepted (on the stream), rejected (invalid), failed (the stream refused them), rate_limited (429), overloaded (write buffer full, 503)', labelNames: ['outcome'] as const, registers }),
     ),
     waiting: metric(registry, 'riposte_agent_waiting_requests', () =>
       new Gauge({ name: 'riposte_agent_waiting_requests', help: 'Long-polls of the agent API currently held open', registers }),

@@ -29,33 +29,57 @@ export function prepareEvent(value: unknown, appId: string, limits: Pick<ApiLimi
   return { ok: true, data };
 }
 
+/** A value met in the walk, and how it was reached: its path is spelled out only to name a problem. */
+interface Visit {
+  value: unknown;
+  depth: number;
+  parent: Visit | null;
+  /** The key under the parent, or the index in it when the parent is an array. */
+  step: string | number;
+}
+
+/** `user.login`, `props.list[2].name`: the path of the value the walk reached. */
+function pathOf(visit: Visit): string {
+  const steps: Array<string | number> = [];
+  for (let at: Visit | null = visit; at !== null && at.parent !== null; at = at.parent) steps.push(at.step);
+  let path = '';
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i] as string | number;
+    path = typeof step === 'number' ? `${path}[${step}]` : path === '' ? step : `${path}.${step}`;
+  }
+  return path;
+}
+
 /**
  * Walks the event without recursion (a hostile body may nest thousands of levels) and names the
- * first problem by its path.
+ * first problem by its path. Paths are made only for a problem: every event is walked, on the hot
+ * path of the ingest.
  */
 function unsafeContent(root: object, maxDepth: number): string | null {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 0 }];
+  const stack: Visit[] = [{ value: root, depth: 0, parent: null, step: '' }];
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop() as { value: unknown; path: string; depth: number };
+    const visit = stack.pop() as Visit;
+    const { value, depth } = visit;
     if (typeof value === 'string') {
       const match = CONTROL.exec(value);
       if (match !== null) {
         const code = (match[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
-        return `${path || 'the event'} contains the control character U+${code} at position ${match.index}; text may not contain control characters`;
+        return `${pathOf(visit) || 'the event'} contains the control character U+${code} at position ${match.index}; text may not contain control characters`;
       }
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= maxDepth) return `${path} is nested deeper than ${maxDepth} levels`;
+    if (depth >= maxDepth) return `${pathOf(visit)} is nested deeper than ${maxDepth} levels`;
     if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      value.forEach((item, i) => stack.push({ value: item, depth: depth + 1, parent: visit, step: i }));
       continue;
     }
-    for (const [key, item] of Object.entries(value)) {
-      const at = path === '' ? key : `${path}.${key}`;
-      if (key === '__proto__') return `${at}: the key __proto__ is not allowed`;
-      if (CONTROL.test(key)) return `${JSON.stringify(at)}: keys may not contain control characters`;
-      stack.push({ value: item, path: at, depth: depth + 1 });
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const item = (value as Record<string, unknown>)[key];
+      if (key === '__proto__') return `${pathOf({ value: item, depth, parent: visit, step: key })}: the key __proto__ is not allowed`;
+      if (CONTROL.test(key)) return `${JSON.stringify(pathOf({ value: item, depth, parent: visit, step: key }))}: keys may not contain control characters`;
+      stack.push({ value: item, depth: depth + 1, parent: visit, step: key });
     }
   }
   return null;

@@ -2,8 +2,13 @@
  * POST /v1/events: agents report events in batches. The application comes from the agent token; each
  * event is validated on its own, the valid ones go on the stream (partition key = application id),
  * and the answer says how many were accepted and, for each refused event, its index and why.
- * 202 when at least one event was accepted; 400 when none was (nothing is written); 503 when the
- * stream did not take them after retries (send the batch again: events with an id count once).
+ * 202 when at least one event was accepted, once all of them are on the stream; 400 when none was
+ * (nothing is written); 429 when the application is over its ingest rate, 503 when the write buffer
+ * is full (nothing is written in either case); 503 naming the events the stream did not take after
+ * retries (send the batch again: events with an id count once).
+ *
+ * The events of concurrent requests share their writes (event-publisher.ts): a request waits a few
+ * milliseconds for others, and is answered only when the write holding its events is done.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -12,6 +17,7 @@ import type { AuthHook } from './auth';
 import { apiError, apiErrorWith } from './errors';
 import type { EventPublisher } from './event-publisher';
 import { prepareEvent } from './ingest-event';
+import type { IngestRateLimiter } from './ingest-rate-limit';
 import type { ApiLimits } from './limits';
 import type { ApiMetrics } from './http-metrics';
 
@@ -27,6 +33,7 @@ export interface IngestRouteDeps {
   limits: ApiLimits;
   metrics: ApiMetrics;
   authenticate: AuthHook;
+  limiter: IngestRateLimiter;
 }
 
 export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): void {
@@ -39,6 +46,13 @@ export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): voi
     if (events.length > limits.eventsPerRequest) throw apiError('too_many_events', events.length, limits.eventsPerRequest);
 
     const appId = request.appId;
+    // Before any event is looked at: a flood costs the parsing of its bodies, nothing more.
+    const share = deps.limiter.take(appId, events.length);
+    if (!share.ok) {
+      metrics.ingestEvents.inc({ outcome: 'rate_limited' }, events.length);
+      reply.header('retry-after', String(share.retryAfterSeconds));
+      throw apiError('rate_limited', appId, events.length, share.rate.eventsPerSecond, share.rate.burstEvents, share.retryAfterSeconds);
+    }
     const accepted: Buffer[] = [];
     const acceptedIndex: number[] = [];
     const rejected: Rejection[] = [];
@@ -55,6 +69,12 @@ export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): voi
     if (accepted.length === 0) throw apiErrorWith('no_valid_events', { accepted: 0, rejected }, events.length);
 
     const outcome = await publisher.publish(appId, accepted);
+    if (outcome.overloaded === true) {
+      request.log.warn({ events: accepted.length, reason: outcome.lastError }, 'ingest buffer full: events refused');
+      metrics.ingestEvents.inc({ outcome: 'overloaded' }, accepted.length);
+      reply.header('retry-after', '1');
+      throw apiErrorWith('ingest_overloaded', { accepted: 0, failed: acceptedIndex, rejected });
+    }
     if (outcome.failed.length > 0) {
       request.log.error({ failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
       metrics.ingestEvents.inc({ outcome: 'failed' }, outcome.failed.length);

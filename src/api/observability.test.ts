@@ -1,7 +1,10 @@
 /** Request logs, metrics and the health check. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
 import { startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
+import { PartFailures } from '../observability/failures';
 import { loginFailure } from '../testing/factories';
 
 let local: LocalKinesis;
@@ -71,6 +74,44 @@ describe('GET /healthz', () => {
   test('is 200 with the registry state once loaded', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/healthz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ok', registry: { loaded: true, apps: 1, lastError: null } });
+    expect(response.json()).toMatchObject({ status: 'ok', registry: { loaded: true, apps: 1, lastError: null }, failing: [] });
+  });
+
+  test('is 503 with failing: ["registry"] while the registry cannot be read as one, and 200 again once mended', async () => {
+    const path = join(api.registryDir, 'apps.json');
+    const good = await readFile(path, 'utf8');
+    // What `apps configure valueOf` left behind before application ids were map keys.
+    const file = JSON.parse(good) as { apps: Record<string, unknown> };
+    Object.assign(file.apps, JSON.parse('{"valueOf":{"appId":"valueOf","revision":null}}'));
+    await writeFile(path, JSON.stringify(file));
+    await api.watcher.refresh({ force: true });
+    const broken = await api.app.inject({ method: 'GET', url: '/healthz' });
+    expect(broken.statusCode).toBe(503);
+    expect(broken.json()).toMatchObject({ status: 'failing', failing: ['registry'], registry: { loaded: true, apps: 1, lastError: expect.stringContaining('apps.valueOf') } });
+    await writeFile(path, good);
+    await api.watcher.refresh({ force: true });
+    expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  test('is 503 failing, naming each dead part, once the local driver or the digester has died', async () => {
+    const failures = new PartFailures();
+    const failing = await startApiHarness({ kinesis, apps: ['shop'], overrides: { failures } });
+    try {
+      failures.report('local driver', new Error('shard shardId-000000000001: a bug'));
+      const response = await failing.app.inject({ method: 'GET', url: '/healthz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ status: 'failing', failing: ['local driver'], registry: { loaded: true }, failed: [{ part: 'local driver', error: 'shard shardId-000000000001: a bug' }] });
+    } finally {
+      await failing.close();
+    }
+  });
+
+  test("a part's failure keeps the error itself (stack and cause, for the log); /healthz shows its message", () => {
+    const failures = new PartFailures();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'sequenceNumber')");
+    const reported = new Error('shard shardId-000000000001: a bug', { cause: bug });
+    failures.report('local driver', reported);
+    expect(failures.list[0]?.error).toBe(reported);
+    expect((failures.list[0]?.error as Error).cause).toBe(bug);
   });
 });

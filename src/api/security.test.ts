@@ -144,7 +144,7 @@ describe('applications are isolated', () => {
     expect(response.statusCode).toBe(401);
   });
 
-  test('without an admin token configured, the admin API does not exist', async () => {
+  test('without an admin token configured, the admin API is off (404)', async () => {
     const own = await startApiHarness({ kinesis, apps: ['shop'], overrides: { adminToken: undefined } });
     try {
       const response = await own.app.inject({ method: 'GET', url: '/v1/admin/apps', headers: bearer(ADMIN_TOKEN) });
@@ -208,6 +208,8 @@ describe('bad input is a clear 4xx, writes nothing, and the server keeps serving
     ['a huge user agent', { actor: { ip: '203.0.113.7', userAgent: 'A'.repeat(5000) } }, /actor\.userAgent: Too big: expected string to have <=2048 characters/],
     ['an escaped control character', { request: { path: '/login\r\n' } }, /request\.path contains the control character U\+000D at position 6/],
     ['nesting too deep', { props: nested(16) }, /nested deeper than 16 levels/],
+    ['a control character in an array item', { props: { list: ['ok', { name: 'a\u0001' }] } }, /^props\.list\[1\]\.name contains the control character U\+0001 at position 1/],
+    ['a control character in a key', { props: { list: [{ 'a\u0000b': 1 }] } }, /^"props\.list\[0\]\.a\\u0000b": keys may not contain control characters/],
   ])('the reason for %s states the limit or the culprit', async (_name, change, reason) => {
     const response = await api.app.inject({ method: 'POST', url: '/v1/events', headers: shop(), payload: { events: [valid(), { ...valid(), ...change }] } });
     expect(response.statusCode).toBe(202);

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { EnvError } from '../core/config-errors';
 
 export interface ClientOverrides {
   endpoint?: string;
@@ -51,4 +52,19 @@ export function createDynamoClient(o: ClientOverrides = {}): DynamoDBClient {
 /** Marshals plain objects; `undefined` fields are left out rather than refused. */
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * `riposte serve` and `riposte kcl` run on AWS, or on the endpoints the SDK is configured for, and
+ * embed nothing: without a region the SDK could reach neither, so they refuse to start and say what
+ * to set. The region is the SDK's own (AWS_REGION, or the profile in the shared config file).
+ */
+export async function requireAwsRegion(command: string, client: DynamoDBClient): Promise<string> {
+  const region = await client.config.region().catch(() => undefined);
+  if (typeof region === 'string' && region !== '') return region;
+  throw new EnvError(
+    `${command} runs on AWS (or the endpoints you configure) and embeds nothing, but no AWS region is configured. ` +
+      'Set AWS_REGION, with credentials from the default chain; for emulators also AWS_ENDPOINT_URL_KINESIS and AWS_ENDPOINT_URL_DYNAMODB. ' +
+      '`riposte start` is the command that runs everything embedded on one machine.',
+  );
 }

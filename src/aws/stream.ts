@@ -7,9 +7,9 @@ import {
   DescribeStreamSummaryCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  waitUntilStreamExists,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { waitUntil } from './wait';
 
 export interface StreamState {
   outcome: 'created' | 'exists';
@@ -17,8 +17,12 @@ export interface StreamState {
   openShards: number;
 }
 
-const POLL_MS = 250;
-const MAX_WAIT_MS = 5 * 60_000;
+/** Kinesis's limit for one record: its data and its partition key. */
+export const KINESIS_RECORD_BYTES = 1024 * 1024;
+
+/** The SDK waiter's first pause (it doubles, with jitter, up to 5 s) and its limit, in seconds. */
+const POLL_S = 0.25;
+const MAX_WAIT_S = 5 * 60;
 
 /** Creates the stream with `shardCount` shards unless it exists, and waits until it is active. */
 export async function ensureStream(client: KinesisClient, streamName: string, shardCount: number): Promise<StreamState> {
@@ -32,12 +36,10 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
       if (!(error instanceof ResourceInUseException)) throw error; // created meanwhile by another process
     }
   }
-  const summary = await waitUntil(() => describe(client, streamName), (s) => s?.StreamStatus === 'ACTIVE', {
-    pollMs: POLL_MS,
-    timeoutMs: MAX_WAIT_MS,
-    notReady: (s) => `stream ${streamName} is still ${s?.StreamStatus ?? 'missing'}`,
+  await waitUntilStreamExists({ client, minDelay: POLL_S, maxDelay: 5, maxWaitTime: MAX_WAIT_S }, { StreamName: streamName }).catch((error: unknown) => {
+    throw new Error(`stream ${streamName} is not ACTIVE after ${MAX_WAIT_S} s: ${(error as Error).message}`, { cause: error });
   });
-  return { outcome, openShards: summary?.OpenShardCount ?? 0 };
+  return { outcome, openShards: (await describe(client, streamName))?.OpenShardCount ?? 0 };
 }
 
 async function describe(client: KinesisClient, streamName: string) {

@@ -11,6 +11,8 @@
  *     the item is written and again when it is revoked: the agent API's cursor is a changeKey.
  *   - TTL on `ttl` (epoch seconds): expiry plus the repeat-offender look-back, so the history that
  *     lengthens a repeat offender's response is still there when it is needed.
+ *   - One item `id = "#generation"` per application: a counter of its writes and revocations, which
+ *     the agent API's cache checks (src/sinks/dynamodb/responses-store.ts). No index holds it.
  * checkpoints (key: streamName + shardId): the local driver's position per shard, and its lease owner.
  * apps (key: appId): the application registry when it lives in DynamoDB.
  */
@@ -21,11 +23,11 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Env } from '../config/env';
-import { waitUntil } from './wait';
 
 export interface TableSpec {
   input: CreateTableCommandInput;
@@ -119,11 +121,10 @@ export async function ensureTable(client: DynamoDBClient, spec: TableSpec): Prom
       if (!(createError instanceof ResourceInUseException)) throw createError; // created meanwhile by another process
     }
   }
-  await waitUntil(
-    async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus,
-    (status) => status === 'ACTIVE',
-    { pollMs: 100, timeoutMs: 60_000, notReady: (status) => `table ${name} is still ${status ?? 'missing'}` },
-  );
+  // The SDK's waiter, from 0.1 s between polls doubling to 2 s: a local table is ready in moments.
+  await waitUntilTableExists({ client, minDelay: 0.1, maxDelay: 2, maxWaitTime: 60 }, { TableName: name }).catch((error: unknown) => {
+    throw new Error(`table ${name} is not ACTIVE after 60 s: ${(error as Error).message}`, { cause: error });
+  });
   // Whatever the outcome: a run that stopped between creating the table and this would otherwise
   // have left TTL off for good.
   if (spec.ttlAttribute !== undefined) await ensureTimeToLive(client, name, spec.ttlAttribute);

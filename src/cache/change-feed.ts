@@ -1,7 +1,7 @@
 /**
- * Tells waiting requests that an application's responses changed. The writer side (the notifying
- * sink, the admin revoke) publishes after the change is durable and the cache invalidated; the agent
- * API subscribes while a long-poll waits. Redis carries it between processes; a single process
+ * Tells waiting requests that an application's responses changed. The writer side (the
+ * ResponseChangeNotifier, the admin revoke) publishes after the change is durable and the cache
+ * invalidated; the agent API subscribes while a long-poll waits. Redis carries it between processes; a single process
  * without Redis uses the local feed.
  */
 export interface ChangeFeed {

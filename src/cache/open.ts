@@ -4,10 +4,12 @@
  * (a single process, embedded mode). The composition root calls this once and hands `cache` and `feed`
  * to buildApi, and `notifier` to whatever writes or revokes responses.
  */
+import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { silentLogger, type Logger } from '../core/ports';
 import { LocalChangeFeed, type ChangeFeed } from './change-feed';
-import { ResponseChangeNotifier } from './notifying-sink';
+import { ResponseChangeNotifier } from './response-change-notifier';
+import { quitRedis } from '../shared/redis';
 import { connectApiRedis } from './redis';
 import { RedisChangeFeed } from './redis-change-feed';
 import { RedisResponseCache } from './redis-response-cache';
@@ -19,6 +21,8 @@ export interface ResponseChanges {
   notifier: ResponseChangeNotifier;
   /** Where they live, for the start-up log. */
   where: 'redis' | 'memory';
+  /** The connection, when in Redis: other shared state of the API processes (console sessions, counts) uses it too. */
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -45,15 +49,25 @@ export async function openResponseChanges(redisUrl: string | undefined, options:
   const redis = await connectApiRedis(redisUrl, logger);
   const cache = new RedisResponseCache(redis, { prefix: options.prefix, logger, onOutcome: (outcome) => options.cacheReads?.inc({ outcome }) });
   const feed = new RedisChangeFeed(redis, { prefix: options.prefix, logger });
-  if (options.subscribe ?? true) await feed.start();
+  if (options.subscribe ?? true) {
+    try {
+      await feed.start();
+    } catch (error) {
+      // Nothing would close them otherwise, and a connection left reconnecting keeps the process alive.
+      await feed.close();
+      await quitRedis(redis);
+      throw error;
+    }
+  }
   return {
     cache,
     feed,
     notifier: new ResponseChangeNotifier(cache, feed, logger),
     where: 'redis',
+    redis,
     close: async () => {
       await feed.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await quitRedis(redis);
     },
   };
 }

@@ -3,11 +3,12 @@ import { Redis } from 'ioredis';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { banResponse } from '../../test/helpers/api-harness';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/helpers/redis';
-import { NotifyingResponseSink, ResponseChangeNotifier } from './notifying-sink';
+import { NotifyingResponseSink, ResponseChangeNotifier } from './response-change-notifier';
 import { connectApiRedis } from './redis';
 import { RedisChangeFeed } from './redis-change-feed';
 import { RedisResponseCache } from './redis-response-cache';
 import type { ChangeFeed } from './change-feed';
+import { AgentReads } from '../api/agent-reads';
 
 const base = uniquePrefix('cache');
 const prefix = `${base}:`;
@@ -33,6 +34,28 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 }
 
 describe('RedisResponseCache', () => {
+  test('Redis back from an older snapshot does not make the agent API serve reads from before a write', async () => {
+    const redis = await connect();
+    const store = new MemoryResponseStore();
+    const cache = new RedisResponseCache(redis, { prefix });
+    await store.write([banResponse('snap', '203.0.113.1')]);
+    expect((await new AgentReads(store, cache).active('snap')).responses).toHaveLength(1);
+    const keys = [`${prefix}app:{snap}:reads`, `${prefix}app:{snap}:gen`];
+    const snapshot = await Promise.all(keys.map((key) => redis.dumpBuffer(key)));
+    // A write, announced as it should be; then Redis restarts from the snapshot taken before it.
+    await store.write([banResponse('snap', '203.0.113.2')]);
+    await cache.invalidate(['snap']);
+    for (const [i, key] of keys.entries()) {
+      await redis.del(key);
+      const dump = snapshot[i];
+      if (dump !== null && dump !== undefined) await redis.restore(key, 0, dump);
+    }
+    // Another API process (no copy of its own) reads the application.
+    const other = new AgentReads(store, new RedisResponseCache(await connect(), { prefix }));
+    expect((await other.active('snap')).responses.map((r) => r.target.value)).toEqual(['203.0.113.1', '203.0.113.2']);
+  });
+
+
   test('a read is loaded once and then served from Redis, to this process and to another', async () => {
     const a = new RedisResponseCache(await connect(), { prefix });
     const b = new RedisResponseCache(await connect(), { prefix });

@@ -9,6 +9,7 @@
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../core/ports';
 import { Listeners, type ChangeFeed } from './change-feed';
+import { quitRedis } from '../shared/redis';
 import { whenReady } from './redis';
 
 export interface RedisFeedOptions {
@@ -60,6 +61,6 @@ export class RedisChangeFeed implements ChangeFeed {
   async close(): Promise<void> {
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber !== undefined) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (subscriber !== undefined) await quitRedis(subscriber);
   }
 }

@@ -15,7 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../core/ports';
-import { LuaScript } from './lua-script';
+import { LuaScript } from '../shared/lua-script';
 import { DEFAULT_CACHE_TTL_MS, type ResponseCache } from './response-cache';
 
 /** KEYS: gen, reads. ARGV: the generation of the local copy ('-' for none), field. → {gen} or {gen, value|false} */

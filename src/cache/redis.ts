@@ -1,16 +1,27 @@
 /**
- * A Redis connection for the agent API's cache and change feed. Commands fail fast when Redis is
- * unreachable (no offline queue, a short command timeout), because every caller has a fallback: the
- * cache reads the store, the feed lets waiters run to the end of their wait.
+ * The agent API's Redis connection: it fails fast (src/shared/redis.ts), because every caller has a
+ * fallback: the cache reads the store, the feed lets waiters run to the end of their wait. Redis
+ * unreachable at start-up is an error that stops the process, saying so.
  */
 import { Redis } from 'ioredis';
+import { FAIL_FAST_REDIS, redisUrlForMessages } from '../shared/redis';
+import { StartupError } from '../core/config-errors';
 import { silentLogger, type Logger } from '../core/ports';
 
 export async function connectApiRedis(url: string, logger: Logger = silentLogger): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  const redis = new Redis(url, FAIL_FAST_REDIS);
   // ioredis reconnects by itself; without a listener it would print each failure to the console.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
-  await whenReady(redis);
+  try {
+    await whenReady(redis);
+  } catch (error) {
+    // Left connected, the client would go on reconnecting for ever and keep the process alive.
+    redis.disconnect();
+    throw new StartupError(
+      `cannot reach Redis at ${redisUrlForMessages(url)} (REDIS_URL): ${(error as Error).message}. Start Redis there, correct REDIS_URL, or unset it to run without Redis (one API process only).`,
+      { cause: error },
+    );
+  }
   return redis;
 }
 

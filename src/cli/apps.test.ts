@@ -9,6 +9,7 @@ import { AGENT_TOKEN, hashToken } from '../registry/tokens';
 import { Command } from 'commander';
 import { appsCommand } from './apps';
 import type { CliContext } from './context';
+import { capturedStream } from '../testing/captured-stream';
 
 let dir: string;
 
@@ -25,14 +26,10 @@ interface Run {
 
 /** Runs `riposte apps ...` in-process against a registry in the test's directory. */
 async function riposte(...args: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const cli: CliContext = { io: { stdin: new PassThrough(), stdout, stderr }, exitCode: 0 };
-  const program = new Command('riposte').exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+  const stdout = capturedStream();
+  const stderr = capturedStream();
+  const cli: CliContext = { io: { stdin: new PassThrough(), stdout: stdout.stream, stderr: stderr.stream }, exitCode: 0 };
+  const program = new Command('riposte').exitOverride().configureOutput({ writeOut: (s) => stdout.stream.write(s), writeErr: (s) => stderr.stream.write(s) });
   program.addCommand(appsCommand(cli, () => new AppRegistry(FileRegistryStore.inDataDir(dir), builtInDetectors)));
   const inherit = (c: Command): void => c.commands.forEach((sub) => inherit(sub.exitOverride().configureOutput(program.configureOutput())));
   inherit(program);
@@ -43,7 +40,7 @@ async function riposte(...args: string[]): Promise<Run> {
   } catch (error) {
     code = (error as { exitCode?: number }).exitCode ?? 1;
   }
-  return { code, stdout: out, stderr: err };
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';

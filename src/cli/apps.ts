@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
 import { builtInDetectors } from '../../detectors';
-import { loadEnv } from '../config/env';
+import { awsEndpointsConfigured, loadEnv } from '../config/env';
 import { parseYamlFile } from '../config/settings-file';
 import { describeApp, type AppRecord, type PlaybookSource } from '../registry/app-record';
 import { openRegistryStore } from '../registry/open';
@@ -15,10 +15,12 @@ import { AppRegistry, type AppChanges } from '../registry/registry';
 import { RegistryError } from '../registry/store';
 import { tokenId } from '../registry/tokens';
 import type { CliContext } from './context';
+import { formatTable } from './format';
 
 export type OpenRegistry = () => AppRegistry;
 
-const fromEnvironment: OpenRegistry = () => new AppRegistry(openRegistryStore(loadEnv()), builtInDetectors);
+// As `riposte start` decides: AWS when endpoints are configured (or RIPOSTE_USE_AWS=1), else the data directory's file.
+const fromEnvironment: OpenRegistry = () => new AppRegistry(openRegistryStore(loadEnv(), awsEndpointsConfigured() ? 'aws' : 'embedded'), builtInDetectors);
 
 /** Seconds within which a running server sees a registry change (its refresh interval, with margin). */
 const PROPAGATION_SECONDS = 5;
@@ -75,7 +77,7 @@ export function appsCommand(cli: CliContext, open: OpenRegistry = fromEnvironmen
         if (opts.json === true) {
           for (const r of records) stdout.write(`${JSON.stringify(describeApp(r))}\n`);
         } else {
-          stdout.write(formatTable(records));
+          stdout.write(formatAppsTable(records));
         }
       }),
     );
@@ -161,11 +163,8 @@ function summary(r: AppRecord): string {
   return parts.length === 0 ? 'defaults' : parts.join('; ');
 }
 
-function formatTable(records: readonly AppRecord[]): string {
+function formatAppsTable(records: readonly AppRecord[]): string {
   if (records.length === 0) return 'no applications (add one with: riposte apps add APP_ID)\n';
-  const header = ['app', 'tokens', 'created', 'updated', 'settings'];
   const rows = records.map((r) => [r.appId, r.tokens.map((t) => tokenId(t.hash)).join(','), r.createdAt, r.updatedAt, summary(r)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(['app', 'tokens', 'created', 'updated', 'settings'], rows);
 }

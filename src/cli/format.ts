@@ -1,5 +1,17 @@
-/** Responses as a table for people. */
+/** Tables for people: responses, applications. */
 import type { SecurityResponse } from '../core/response';
+import { escapedText } from '../core/untrusted-text';
+
+/**
+ * Columns padded to their widest cell, the last one not padded. Cells may hold what an attacker sent
+ * (a login, a reason quoting a path): steering characters are shown escaped (src/core/untrusted-text.ts).
+ */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cells = rows.map((row) => row.map(escapedText));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] as string).length)));
+  const line = (row: readonly string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
+  return [line(header), ...cells.map(line)].join('\n') + '\n';
+}
 
 function duration(seconds: number): string {
   if (seconds % 86400 === 0) return `${seconds / 86400} d`;
@@ -19,8 +31,5 @@ export function formatResponseTable(responses: readonly SecurityResponse[]): str
     duration((Date.parse(r.expiresAt) - Date.parse(r.createdAt)) / 1000),
     r.reason,
   ]);
-  const header = ['created', 'app', 'detector', 'action', 'target', 'for', 'reason'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(['created', 'app', 'detector', 'action', 'target', 'for', 'reason'], rows);
 }

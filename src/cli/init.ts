@@ -3,9 +3,6 @@
  * Kinesis stream, and the responses, checkpoints and apps tables. Running it again changes nothing.
  */
 import { Command, Option } from 'commander';
-import { createDynamoClient, createKinesisClient } from '../aws/clients';
-import { ensureStream } from '../aws/stream';
-import { ensureTable, riposteTables } from '../aws/tables';
 import { loadEnv } from '../config/env';
 import { wholeNumber, type CliContext } from './context';
 
@@ -16,6 +13,12 @@ export interface InitOptions {
 
 export async function init(cli: CliContext, options: InitOptions): Promise<void> {
   const env = loadEnv(options.env ?? process.env);
+  // The AWS SDK is loaded only to run the command, not for its --help.
+  const [{ createDynamoClient, createKinesisClient }, { ensureStream }, { ensureTable, riposteTables }] = await Promise.all([
+    import('../aws/clients'),
+    import('../aws/stream'),
+    import('../aws/tables'),
+  ]);
   const out = cli.io.stdout;
   const kinesis = createKinesisClient();
   const dynamo = createDynamoClient();

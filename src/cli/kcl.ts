@@ -5,12 +5,7 @@
  */
 import { Command } from 'commander';
 import { loadEnv } from '../config/env';
-import { openResponseChanges } from '../cache/open';
-import { KclProtocol } from '../drivers/kcl/protocol';
-import { KclRecordProcessor } from '../drivers/kcl/record-processor';
 import { claimProcessStdout } from '../drivers/kcl/stdout-guard';
-import { openDetection } from '../main';
-import { createLogger } from '../observability/logger';
 import type { CliContext, CliIo } from './context';
 
 /** How long a child that has finished may take to exit before it is made to. */
@@ -20,12 +15,27 @@ async function runKclChild(io: CliIo, env: NodeJS.ProcessEnv = process.env): Pro
   // First of all: from here on nothing but protocol lines may reach the real standard output.
   const claimed = io.stdout === process.stdout ? claimProcessStdout() : null;
   const output = claimed?.protocol ?? io.stdout;
+  // Loaded once standard output is claimed, and not for `riposte kcl --help`.
+  const [{ openResponseChanges }, { KclProtocol }, { KclRecordProcessor }, { openDetection }, { createLogger }, { createDynamoClient, requireAwsRegion }] = await Promise.all([
+    import('../cache/open'),
+    import('../drivers/kcl/protocol'),
+    import('../drivers/kcl/record-processor'),
+    import('../main/detection'),
+    import('../observability/logger'),
+    import('../aws/clients'),
+  ]);
   const settings = loadEnv(env);
+  const dynamo = createDynamoClient();
+  try {
+    await requireAwsRegion('riposte kcl', dynamo);
+  } finally {
+    dynamo.destroy();
+  }
   const logger = createLogger({ level: settings.LOG_LEVEL, name: 'riposte-kcl', pretty: false });
   // With Redis, every response this child writes reaches the agents' caches and long-polls of the
   // API processes (riposte serve) at once. It only publishes: nothing here waits on a change.
   const changes = settings.REDIS_URL === undefined ? undefined : await openResponseChanges(settings.REDIS_URL, { logger, subscribe: false });
-  const runtime = await openDetection(settings, env, logger, { notifier: changes?.notifier });
+  const runtime = await openDetection(settings, logger, { notifier: changes?.notifier });
   const protocol = new KclProtocol(io.stdin, output, logger);
   const processor = new KclRecordProcessor(runtime.deps, { signal: protocol.signal });
   let code = 0;

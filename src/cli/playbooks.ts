@@ -8,10 +8,11 @@ import { basename, extname } from 'node:path';
 import { Command } from 'commander';
 import { builtInDetectors } from '../../detectors';
 import { PlaybookDirectory } from '../playbooks/directory';
-import { parsePlaybook } from '../playbooks/parse';
+import { checkPlaybook } from '../playbooks/check';
 import { formatProblem } from '../playbooks/problems';
 import type { PlaybookEntry } from '../playbooks/provider';
-import { PlaybookFixtures } from '../playbooks/fixtures';
+import { PlaybookFixtures } from '../testing/playbook-fixtures';
+import { escapedText, safeJsonText } from '../core/untrusted-text';
 import type { CliContext } from './context';
 
 async function entriesOf(path: string): Promise<PlaybookEntry[]> {
@@ -30,14 +31,9 @@ async function check(paths: readonly string[], cli: CliContext): Promise<void> {
   for (const path of paths) {
     for (const entry of await entriesOf(path)) {
       count++;
-      const result = parsePlaybook(entry.yaml, entry.origin, { expectedName: entry.name });
-      if (result.ok && builtInDetectors.some((d) => d.name === entry.name)) {
-        invalid++;
-        stderr.write(`${entry.origin}:1:1: name: "${entry.name}" is the name of a built-in detector; a playbook needs its own\n`);
-      } else if (result.ok) {
-        const { definition } = result.playbook;
-        const flags = [definition.enabled ? '' : 'disabled', definition.simulate ? 'simulated' : ''].filter((f) => f !== '');
-        stdout.write(`${entry.origin}: ok (${definition.condition.kind}${flags.length > 0 ? `, ${flags.join(', ')}` : ''})\n`);
+      const result = checkPlaybook(entry, builtInDetectors);
+      if (result.ok) {
+        stdout.write(`${entry.origin}: ok (${result.summary})\n`);
       } else {
         invalid++;
         for (const problem of result.problems) stderr.write(`${formatProblem(problem)}\n`);
@@ -64,7 +60,7 @@ async function test(dir: string, cli: CliContext): Promise<void> {
         continue;
       }
       failed++;
-      stdout.write(`✗ ${r.playbook} › ${r.case}\n    expected ${JSON.stringify(r.expected)}\n    got      ${JSON.stringify(r.actual)}\n`);
+      stdout.write(`✗ ${r.playbook} › ${escapedText(r.case)}\n    expected ${safeJsonText(JSON.stringify(r.expected))}\n    got      ${safeJsonText(JSON.stringify(r.actual))}\n`);
     }
   }
   for (const orphan of orphans) {

@@ -4,17 +4,17 @@
  * reported on standard error with their line number and skipped.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { builtInDetectors } from '../../detectors';
-import { StaticAppConfigSource, type AppConfigSource } from '../config/app-config';
-import { loadSettingsFile } from '../config/settings-file';
+import type { AppConfigSource } from '../core/app-config';
+import { StaticAppConfigSource } from '../engine/app-settings';
 import type { SecurityResponse } from '../core/response';
+import { escapedText, safeJsonText } from '../core/untrusted-text';
 import { PROCESSOR_DEFAULTS, ShardProcessor } from '../engine/processor';
 import { replayLines } from '../engine/replay-lines';
-import { withPlaybookDirectory } from '../playbooks/load';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { formatResponseTable } from './format';
+import { byteLines } from './json-lines';
 import { wholeNumber, type CliContext, type CliIo } from './context';
 import { Progress } from './progress';
 
@@ -38,14 +38,15 @@ export interface ReplaySummary {
 }
 
 /** Where the detectors come from; playbooks add to it. */
-export type ConfigFactory = (settingsPath: string | undefined) => AppConfigSource;
+export type ConfigFactory = (settingsPath: string | undefined) => AppConfigSource | Promise<AppConfigSource>;
 
-export const builtInConfig: ConfigFactory = (path) =>
-  new StaticAppConfigSource(builtInDetectors, path === undefined ? {} : loadSettingsFile(path, builtInDetectors));
+// The YAML reader and the playbook compiler are loaded only when a replay asks for them.
+export const builtInConfig: ConfigFactory = async (path) =>
+  new StaticAppConfigSource(builtInDetectors, path === undefined ? {} : (await import('../config/settings-file')).loadSettingsFile(path, builtInDetectors));
 
 export async function replay(file: string, options: ReplayOptions, io: CliIo, configFor: ConfigFactory = builtInConfig): Promise<ReplaySummary> {
-  const detectors = configFor(options.config);
-  const config = options.playbooks === undefined ? detectors : await withPlaybookDirectory(detectors, options.playbooks);
+  const detectors = await configFor(options.config);
+  const config = options.playbooks === undefined ? detectors : await (await import('../playbooks/load')).withPlaybookDirectory(detectors, options.playbooks);
   const store = new MemoryResponseStore();
   const processor = new ShardProcessor({
     shardId: 'replay',
@@ -53,18 +54,18 @@ export async function replay(file: string, options: ReplayOptions, io: CliIo, co
     history: store,
     latenessSeconds: options.latenessSeconds ?? PROCESSOR_DEFAULTS.latenessSeconds,
   });
-  const input = file === '-' ? io.stdin : createReadStream(file);
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const input = file === '-' ? io.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const lines = byteLines(input as AsyncIterable<Buffer | string>);
   const progress = new Progress(io.stderr);
   const responses: SecurityResponse[] = [];
   const lineCount = await replayLines(lines, processor, store, (outcome, linesRead) => {
     for (const letter of outcome.deadLetters) {
       progress.clear();
-      io.stderr.write(`${file === '-' ? 'stdin' : file}:${letter.sequenceNumber}: ${letter.reason}\n`);
+      io.stderr.write(`${file === '-' ? 'stdin' : file}:${letter.sequenceNumber}: ${escapedText(letter.reason)}\n`);
     }
     for (const r of outcome.responses) {
       responses.push(r);
-      if (options.json === true) io.stdout.write(`${JSON.stringify(r)}\n`);
+      if (options.json === true) io.stdout.write(`${safeJsonText(JSON.stringify(r))}\n`);
     }
     progress.update(`${linesRead} lines, ${responses.length} responses`);
   });

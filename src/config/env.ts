@@ -1,12 +1,14 @@
 /**
- * Riposte's settings from the environment: one zod schema, the only reader of `process.env`. A bad
- * value stops start-up with a message naming the variable, the value, and what is allowed.
+ * Riposte's settings from the environment: one zod schema, the only reader of `process.env` (and, for
+ * the embedded services' endpoints, its only writer). A bad value stops start-up with a message naming
+ * the variable, the value, and what is allowed.
  *
  * What the AWS SDK reads itself (AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODB,
  * AWS_ENDPOINT_URL_SQS, credentials) is not repeated here; `awsEndpointsConfigured` only looks at
  * whether endpoints are set, to decide between AWS and the embedded services.
  */
 import { z } from 'zod';
+import { EnvError } from '../core/config-errors';
 
 const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`);
@@ -31,11 +33,24 @@ export const EnvSchema = z.object({
   RIPOSTE_MAX_WINDOW_STATES: wholeNumber('a whole number of at least 1000', 1000)
     .default(1_000_000)
     .describe('Memory budget of one shard processor, in window states (plan on about 320 bytes each); the least recently seen are evicted beyond it.'),
+  RIPOSTE_INGEST_LINGER_MS: wholeNumber('a whole number of milliseconds from 0 to 1000', 0, 1000)
+    .default(5)
+    .describe('Ingest API: how long the events of a request wait for those of concurrent requests to share one write to the stream.'),
+  RIPOSTE_INGEST_BUFFER_BYTES: wholeNumber('a whole number of bytes of at least 1048576', 1024 * 1024)
+    .default(64 * 1024 * 1024)
+    .describe('Ingest API: bytes of events waiting for the stream beyond which requests are answered 503 with Retry-After at once.'),
   PORT: wholeNumber('a port number from 0 to 65535', 0, 65535).default(8080).describe('Port of the ingest, agent and admin APIs and /metrics (0: any free port).'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Address the APIs listen on.'),
+  HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Address the APIs listen on (default: 127.0.0.1 for riposte start, this machine only; 0.0.0.0 for riposte serve). --host overrides it.'),
+  RIPOSTE_METRICS_PORT: wholeNumber('a port number from 0 to 65535', 0, 65535)
+    .optional()
+    .describe('Serve /metrics on this port of its own (on HOST) instead of beside the APIs, e.g. to keep it off the load balancer.'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' }).optional().describe('Redis (e.g. redis://127.0.0.1:6379/0): the retry queue, the agent read cache, long-poll wake-ups across processes.'),
   RIPOSTE_RETRY_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/riposte-retry' }).optional().describe('SQS queue URL for failed response writes (production); takes precedence over Redis for the retry queue.'),
-  RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Bearer token of the admin API; without it the admin API is off.'),
+  RIPOSTE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('Admin token: the admin API (Bearer) and the console\'s sign-in. Unset: embedded mode makes one on the first start (printed once, hash in the data dir); otherwise both are off.'),
   RIPOSTE_USE_AWS: z
     // Empty is unset, as it always was (a shell's `RIPOSTE_USE_AWS= riposte start`).
     .preprocess((value) => (value === '' ? undefined : value), z.enum(['0', '1'], { error: 'must be 1 (use real AWS) or 0 (the default)' }).optional())
@@ -55,7 +70,7 @@ export function environmentHelp(): string {
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export class EnvError extends Error {}
+export { EnvError } from '../core/config-errors';
 
 /** Parses the environment; throws EnvError naming each bad variable, its value and what is allowed. */
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
@@ -77,4 +92,21 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
  */
 export function awsEndpointsConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB'].some((k) => (env[k] ?? '') !== '') || (env.RIPOSTE_USE_AWS ?? '') === '1';
+}
+
+/**
+ * Points the AWS SDK at embedded services, through its own variables, so that every client made from
+ * here on (and any child process) uses them. Dummy credentials only where none are set: the emulators
+ * accept any. The one writer of `process.env`; returns the environment as it now is, for what reads
+ * the endpoints or hands them on (the KCL daemon's children).
+ */
+export function useEmbeddedEndpoints(endpoints: { kinesis: string; dynamodb: string }): NodeJS.ProcessEnv {
+  process.env.AWS_ENDPOINT_URL_KINESIS = endpoints.kinesis;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  process.env.AWS_REGION ??= process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {
+    process.env.AWS_ACCESS_KEY_ID = 'riposte-embedded';
+    process.env.AWS_SECRET_ACCESS_KEY = 'riposte-embedded';
+  }
+  return { ...process.env };
 }

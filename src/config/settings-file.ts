@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { DetectorDefinition } from '../core/detector';
-import { ConfigError, parseSettings, type SettingsFile } from './app-config';
+import { ConfigError } from '../core/config-errors';
+import { parseSettings, type SettingsFile } from '../engine/app-settings';
 
 export function loadSettingsFile(path: string, definitions: readonly DetectorDefinition[]): SettingsFile {
   let text: string;

@@ -37,7 +37,8 @@ interface SignalBase {
   windowSeconds: number;
   /**
    * The response's reason, with `{count}`, `{threshold}`, `{windowSeconds}` and `{field}`
-   * placeholders: "{count} login failures in {windowSeconds} s".
+   * placeholders: "{count} login failures in {windowSeconds} s". Any other placeholder fails at
+   * load (`src/core/reason.ts`).
    */
   reason: string;
 }

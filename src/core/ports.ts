@@ -23,13 +23,23 @@ export const silentLogger: Logger = {
  * Responses already written for an application. The engine reads it once per application and shard
  * processor, to know which targets are under an active response and how often a target offended
  * before (repeat offenders get longer responses). The DynamoDB responses store implements it.
+ *
+ * It is read a page at a time: an application may have a month of responses, and the engine keeps
+ * only what its memory budget allows (src/engine/ledger.ts), never the whole read at once.
  */
 export interface ResponseHistory {
   /**
-   * Responses of `appId` that expire at or after `sinceMs` (epoch ms): every response created since
-   * then, and every older one still in force.
+   * One page of the responses of `appId` that expire at or after `sinceMs` (epoch ms) — every
+   * response created since then, and every older one still in force — soonest expiry first, at most
+   * `limit`, from where `after` (a page's `next`) says, or from the start.
    */
-  recent(appId: string, sinceMs: number): Promise<readonly SecurityResponse[]>;
+  recentPage(appId: string, sinceMs: number, after: string | undefined, limit: number): Promise<HistoryPage>;
+}
+
+export interface HistoryPage {
+  responses: readonly SecurityResponse[];
+  /** Where the next page starts (opaque); undefined after the last page. */
+  next: string | undefined;
 }
 
 /** A record that could not be processed, kept so that someone can look at it. */
@@ -76,6 +86,11 @@ export interface ResponseReader {
   get(appId: string, id: string): Promise<StoredResponse | undefined>;
   /** Marks a response revoked (agents stop enforcing it); undefined when there is no such response. */
   revoke(appId: string, id: string, atMs: number): Promise<StoredResponse | undefined>;
+  /**
+   * A counter of `appId`'s writes and revocations (0 before the first), raised after each has landed:
+   * a cached read taken at a lower generation misses a change, whatever the cache was told.
+   */
+  generation(appId: string): Promise<number>;
 }
 
 export function changeKeyOf(updatedAtMs: number, id: string): string {

@@ -2,7 +2,7 @@
  * What both drivers need from the rest of Riposte, injected so that tests and the composition root
  * choose the adapters: DynamoDB or memory for responses, a file or memory for dead letters.
  */
-import type { AppConfigSource } from '../config/app-config';
+import type { AppConfigSource } from '../core/app-config';
 import type { DeadLetterSink, Logger, ResponseHistory, ResponseSink } from '../core/ports';
 import type { ProcessorOptions } from '../engine/processor';
 

@@ -5,22 +5,22 @@
  * correct": effectively-once responses).
  *
  * A write that fails is retried with backoff until it lands, for as long as it takes: the shard
- * slows down, it never checkpoints past a response that is not written. Only the abort signal (the
- * daemon went away, a hard stop) ends the retries, and then nothing is checkpointed.
+ * slows down, it never checkpoints past a response that is not written. The abort signal (the
+ * daemon went away, a hard stop) ends the retries, and then nothing is checkpointed; so does a
+ * failure that no retry can mend (shared/retry.ts: a validation error, say — a bug), which the
+ * batch then rejects with.
  */
-import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
-import type { SecurityResponse } from '../core/response';
+import type { DeadLetter, Logger } from '../core/ports';
 import { ShardProcessor } from '../engine/processor';
 import type { BatchOutcome, Position, ShardRecord } from '../engine/types';
-import { DEFAULT_BACKOFF, untilDone, type BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../shared/backoff';
+import { backoffPolicy, logRetries, retrying } from '../shared/retry';
 import type { DriverDependencies } from './dependencies';
 
 export class ShardPipeline {
   readonly processor: ShardProcessor;
   private readonly logger: Logger;
   private safePosition: Position | null = null;
-  /** The signal of the batch in flight, for the history reads the engine makes during it. */
-  private signal: AbortSignal | undefined;
 
   constructor(
     readonly shardId: string,
@@ -28,13 +28,9 @@ export class ShardPipeline {
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
     this.logger = deps.logger;
-    // The engine reads history inside processBatch; retrying there (and not processBatch itself,
-    // which may have changed windows before it failed) keeps a retried read from counting twice.
-    const history: ResponseHistory = {
-      recent: (appId: string, sinceMs: number): Promise<readonly SecurityResponse[]> =>
-        this.untilDone('read response history', this.signal, () => deps.history.recent(appId, sinceMs)),
-    };
-    this.processor = new ShardProcessor({ ...deps.processor, shardId, config: deps.config, history, logger: deps.logger });
+    // The history is handed in unwrapped: the engine's ledger retries a read for a while and then
+    // starts the application without it (ledger.ts, load), which a retry here, forever, would undo.
+    this.processor = new ShardProcessor({ ...deps.processor, shardId, config: deps.config, history: deps.history, logger: deps.logger });
   }
 
   /**
@@ -52,9 +48,9 @@ export class ShardPipeline {
    * may the processor be used again: its windows may hold part of the batch).
    */
   async process(records: readonly ShardRecord[], rejected: readonly DeadLetter[] = [], signal?: AbortSignal): Promise<Position | null> {
-    this.signal = signal;
-    const outcome = await this.processor.processBatch(records);
+    const outcome = await this.processor.processBatch(records, signal);
     await this.persist(outcome, rejected, signal);
+    this.processor.stats.batchDurable(Date.now());
     if (outcome.checkpoint !== null) this.safePosition = outcome.checkpoint;
     return this.safePosition;
   }
@@ -73,12 +69,7 @@ export class ShardPipeline {
   }
 
   private untilDone<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    return untilDone(attempt, {
-      backoff: this.backoff,
-      signal,
-      logger: this.logger,
-      context: { shardId: this.shardId },
-      message: `could not ${what}; retrying, and not checkpointing until it succeeds`,
-    });
+    const onRetry = logRetries(this.logger, { shardId: this.shardId }, `could not ${what}; retrying, and not checkpointing until it succeeds`);
+    return retrying(attempt, backoffPolicy(this.backoff), { signal, onRetry });
   }
 }

@@ -1,11 +1,57 @@
 /**
+ * The embedded emulators run beside the API's thread, not in it: they answer while it is busy.
+ *
  * The emulators close their database when their server closes. A request whose client hung up (a
  * shard reader aborted its GetRecords at stop) is still being handled then: the server must close
  * only once that handler has answered, or its next database read throws out of the emulator.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeWhenHandled } from './services';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { closeWhenHandled, startEmbeddedServices } from './services';
+
+/**
+ * Asks each emulator for its list (of streams, of tables) from a thread of the test's own, which
+ * flags the shared cell 1 once both answered 200 (2 otherwise).
+ */
+const ASK_BOTH = `
+const { workerData } = require('node:worker_threads');
+const cell = new Int32Array(workerData.cell);
+const ask = (endpoint, target) => fetch(endpoint + '/', {
+  method: 'POST',
+  headers: {
+    'content-type': 'application/x-amz-json-1.' + (target.startsWith('Kinesis') ? '1' : '0'),
+    'x-amz-target': target,
+    'x-amz-date': '20260101T000000Z',
+    authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/any/aws4_request, SignedHeaders=host, Signature=0',
+  },
+  body: '{}',
+}).then((response) => response.status);
+Promise.all([ask(workerData.kinesis, 'Kinesis_20131202.ListStreams'), ask(workerData.dynamo, 'DynamoDB_20120810.ListTables')])
+  .then((statuses) => statuses.every((status) => status === 200) ? 1 : 2, () => 2)
+  .then((flag) => { Atomics.store(cell, 0, flag); Atomics.notify(cell, 0); });
+`;
+
+test('the emulators answer while the thread that started them is busy', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'riposte-embedded-threads-'));
+  const services = await startEmbeddedServices(dataDir);
+  try {
+    const cell = new SharedArrayBuffer(4);
+    const asker = new Worker(ASK_BOTH, { eval: true, workerData: { cell, kinesis: services.kinesisEndpoint, dynamo: services.dynamoEndpoint } });
+    // This thread is held, as a long piece of the API's work would hold it, until both answered: an
+    // emulator in this thread could not answer, and the wait would run out.
+    const waited = Atomics.wait(new Int32Array(cell), 0, 0, 10_000);
+    await asker.terminate();
+    expect(waited).not.toBe('timed-out');
+    expect(new Int32Array(cell)[0]).toBe(1);
+  } finally {
+    await services.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 30_000);
 
 /** A server like kinesalite's: answers after `delayMs`, and records when its "database" closes. */
 function slowServer(delayMs: number, events: string[]): Server {

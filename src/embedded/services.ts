@@ -1,23 +1,25 @@
 /**
- * The embedded default of `riposte start`: Kinesis (kinesalite) and DynamoDB (dynalite) in this
- * process, both speaking the AWS wire protocol on a loopback port, their data in LevelDB under the
+ * The embedded default of `riposte start`: Kinesis (kinesalite) and DynamoDB (dynalite) in threads of
+ * this process, both speaking the AWS wire protocol on a loopback port, their data in LevelDB under the
  * data directory so that a restart keeps streams, tables, checkpoints and responses. Nothing else in
  * Riposte knows they are embedded: the AWS SDK is pointed at them like at any endpoint.
  */
-import { mkdirSync } from 'node:fs';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
-import kinesalite from 'kinesalite';
+import { startServiceThread, type ServiceThread } from '../shared/service-thread';
+import type { EmulatorThreadData } from './emulator-thread';
+import { startKinesisLocal } from './kinesis-local';
 
 export interface EmbeddedServices {
   kinesisEndpoint: string;
   dynamoEndpoint: string;
+  /** The emulators' threads (kinesis-local is a process of its own, not among them); each says when it stops on its own (`failed`). */
+  threads: readonly ServiceThread[];
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<string> {
+export function listen(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
@@ -57,21 +59,42 @@ export function closeWhenHandled(server: Server, boundMs = 2000): () => Promise<
   };
 }
 
-export async function startEmbeddedServices(dataDir: string): Promise<EmbeddedServices> {
-  const kinesisDir = join(dataDir, 'kinesis');
-  const dynamoDir = join(dataDir, 'dynamodb');
-  mkdirSync(kinesisDir, { recursive: true });
-  mkdirSync(dynamoDir, { recursive: true });
-  // Streams and tables become active at once: there is no capacity to provision on one machine.
-  const kinesis = kinesalite({ path: kinesisDir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 64 });
-  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const closers = [closeWhenHandled(kinesis), closeWhenHandled(dynamo)];
-  const [kinesisEndpoint, dynamoEndpoint] = await Promise.all([listen(kinesis), listen(dynamo)]);
-  return {
-    kinesisEndpoint,
-    dynamoEndpoint,
-    close: async () => {
-      await Promise.all(closers.map((close) => close()));
-    },
+/**
+ * `kinesis`: kinesalite (the default), or kinesis-local in a process of its own for the KCL
+ * MultilangDaemon, which needs HTTP/2 (src/embedded/kinesis-local.ts). Each keeps its own data, so
+ * streams of one are not seen by the other. kinesalite and dynalite each run in a worker thread
+ * (./emulator-thread.ts): in the API's event loop, kinesalite's PutRecords held every request up.
+ */
+export async function startEmbeddedServices(dataDir: string, options: { kinesis?: 'kinesalite' | 'kinesis-local' } = {}): Promise<EmbeddedServices> {
+  const threads: ServiceThread[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    await Promise.all(closers.map((closer) => closer()));
   };
+  const inThread = async (name: string, data: EmulatorThreadData): Promise<string> => {
+    const thread = await startServiceThread(name, require.resolve('./emulator-thread'), data);
+    threads.push(thread);
+    closers.push(() => thread.close());
+    return thread.endpoint;
+  };
+  try {
+    const [kinesisEndpoint, dynamoEndpoint] = await Promise.all([
+      options.kinesis === 'kinesis-local'
+        ? startKinesisLocal({ dataDir: join(dataDir, 'kinesis-local') }).then((kinesisLocal) => {
+            closers.push(() => kinesisLocal.close());
+            return kinesisLocal.endpoint;
+          })
+        : inThread('embedded Kinesis (kinesalite)', { emulator: 'kinesalite', path: join(dataDir, 'kinesis') }),
+      inThread('embedded DynamoDB (dynalite)', { emulator: 'dynalite', path: join(dataDir, 'dynamodb') }),
+    ]);
+    return {
+      kinesisEndpoint,
+      dynamoEndpoint,
+      threads,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -4,10 +4,11 @@
  * Replaying from a checkpoint S must rebuild the state the live run had, so S must satisfy two
  * things. (1) No window still open needs a record at or before S: every event up to S is older than
  * the watermark minus the longest window. (2) The records after S must be judged late or on time as
- * the live run judged them; lateness is measured against the largest event time seen, so the record
- * right after S must itself carry a new largest time — then the replay's watermark starts where the
- * live run's stood. The candidates are therefore the positions just before a record that raised the
- * largest event time; the newest candidate whose events are all past the open windows is offered.
+ * the live run judged them; lateness is measured against the watermark's clock (the largest event
+ * time seen, capped by arrival: window/watermark.ts), so the record right after S must itself raise
+ * that clock — then the replay's watermark starts where the live run's stood. The candidates are
+ * therefore the positions just before a record that raised the clock; the newest candidate whose
+ * events (at their own, uncapped times) are all past the open windows is offered.
  *
  * A candidate is kept at most once per second of event time, which bounds the list to the seconds
  * spanned by lateness plus the longest window.
@@ -35,15 +36,15 @@ export class CheckpointPlanner {
   private offered: Position | null = null;
 
   /**
-   * Called for every record, in order. `maxBefore` and `maxAfter` are the shard's largest event
-   * time before and after the record.
+   * Called for every record, in order. `clockBefore` and `clockAfter` are the watermark's clock
+   * before and after the record; `maxBefore` is the largest event time of the records before it.
    */
-  observe(record: RecordPosition, maxBefore: number, maxAfter: number): void {
+  observe(record: RecordPosition, clockBefore: number, clockAfter: number, maxBefore: number): void {
     const previous = this.previous;
-    if (maxAfter > maxBefore && previous !== null && maxAfter - this.lastCandidateTime >= GRANULARITY_MS) {
+    if (clockAfter > clockBefore && previous !== null && clockAfter - this.lastCandidateTime >= GRANULARITY_MS) {
       const position = { sequenceNumber: previous.sequenceNumber, subSequenceNumber: previous.subSequenceNumber ?? 0 };
       this.candidates.push({ position, maxBefore });
-      this.lastCandidateTime = maxAfter;
+      this.lastCandidateTime = clockAfter;
     }
     // Kept by reference: building a Position for every record would allocate on the hot path.
     this.previous = record;

@@ -37,6 +37,7 @@ export interface CompiledDetector {
   readonly signals: readonly CompiledSignal[];
   readonly maxWindowMs: number;
   readonly cooldownMs: number;
+  readonly ipv6Prefix: number;
   groupKey(event: RiposteEvent): string | undefined;
   targetValue(event: RiposteEvent): string | undefined;
 }
@@ -46,8 +47,8 @@ export class PlanError extends Error {}
 /** Separates the values of a multi-field group key; it cannot appear in JSON text unescaped. */
 const KEY_SEPARATOR = '\u001f';
 
-function compileGroupKey(paths: readonly string[]): (event: RiposteEvent) => string | undefined {
-  const readers = paths.map((p) => compileKey(p));
+function compileGroupKey(paths: readonly string[], ipv6Prefix: number): (event: RiposteEvent) => string | undefined {
+  const readers = paths.map((p) => compileKey(p, ipv6Prefix));
   if (readers.length === 1) return readers[0] as (event: RiposteEvent) => string | undefined;
   return (e) => {
     let key = '';
@@ -60,7 +61,7 @@ function compileGroupKey(paths: readonly string[]): (event: RiposteEvent) => str
   };
 }
 
-function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, latenessMs: number): CompiledSignal {
+function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, latenessMs: number, ipv6Prefix: number): CompiledSignal {
   if (spec.kind === 'sequence') return compileSequence(spec, where, budget);
   const match = compileMatch(spec.when, `${where}.when`);
   const windowMs = spec.windowSeconds * 1000;
@@ -77,7 +78,7 @@ function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, la
       observe: (key, _event, time, oldestOnTime, idHash) => windows.observe(key, time, idHash, threshold, windowMs, oldestOnTime - windowMs, cap),
     };
   }
-  const valueOf = compileKey(spec.field);
+  const valueOf = compileKey(spec.field, ipv6Prefix);
   const windows = new DistinctTable(budget);
   const cap = Math.max(threshold, spec.maxValues ?? threshold);
   return {
@@ -93,20 +94,22 @@ function compileSignal(spec: SignalSpec, where: string, budget: WindowBudget, la
   };
 }
 
-export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget, latenessMs: number): CompiledDetector {
+/** `ipv6Prefix`: the application's IPv6 actor prefix, for group keys, distinct values and targets read from `actor.ip`. */
+export function compileDetector(resolved: ResolvedDetector, budget: WindowBudget, latenessMs: number, ipv6Prefix: number): CompiledDetector {
   const plan: DetectorPlan = resolved.plan;
   const where = `detectors.${resolved.name}`;
   if (plan.groupBy.length === 0) throw new PlanError(`${where}.groupBy: name at least one field to group events by`);
   if (plan.signals.length === 0) throw new PlanError(`${where}.signals: a detector needs at least one signal`);
-  const signals = plan.signals.map((s, i) => compileSignal(s, `${where}.signals[${i}]`, budget, latenessMs));
-  const targetValue = compileKey(plan.response.target.field);
+  const signals = plan.signals.map((s, i) => compileSignal(s, `${where}.signals[${i}]`, budget, latenessMs, ipv6Prefix));
+  const targetValue = compileKey(plan.response.target.field, ipv6Prefix);
   return {
     name: resolved.name,
     resolved,
     signals,
     maxWindowMs: Math.max(...signals.map((s) => s.windowMs)),
     cooldownMs: (plan.cooldownSeconds ?? 0) * 1000,
-    groupKey: compileGroupKey(plan.groupBy),
+    ipv6Prefix,
+    groupKey: compileGroupKey(plan.groupBy, ipv6Prefix),
     targetValue,
   };
 }

@@ -8,10 +8,11 @@
  * application). The second pass is synchronous and in shard order: timeliness, duplicates, then
  * every detector of the event's application and type.
  */
-import type { AppConfigSource } from '../config/app-config';
+import type { AppConfig, AppConfigSource } from '../core/app-config';
 import type { DeadLetter, Logger, ResponseHistory } from '../core/ports';
 import { silentLogger } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
+import { DEFAULT_IPV6_PREFIX } from '../events/actor-ip';
 import { decodeEvent } from '../events/decode';
 import { idHash } from '../events/id-hash';
 import type { RiposteEvent } from '../events/schema';
@@ -41,6 +42,10 @@ export interface ProcessorOptions {
   maxWindowStates?: number;
   /** Event ids remembered for duplicate detection, at most. */
   maxDedupIds?: number;
+  /** Past and decided responses kept at most; by default a quarter of the window budget's memory (ledgerEntriesFor). */
+  maxLedgerEntries?: number;
+  /** Waits between attempts to read a page of history that failed transiently (ledger.ts, LEDGER_DEFAULTS). */
+  historyRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -54,12 +59,29 @@ export function windowsForBudget(megabytes: number): number {
   return Math.floor((megabytes * 1024 * 1024) / PLANNED_BYTES_PER_WINDOW);
 }
 
+/**
+ * What to plan per response the ledger holds: about 540 bytes were measured with one response per
+ * target (the entry, its id and detector strings, the target's key and list), the worst case.
+ */
+export const PLANNED_BYTES_PER_LEDGER_ENTRY = 600;
+
+/**
+ * The responses ledger's share of the memory a window budget plans for: a quarter. A month of an
+ * application's responses read on its first event must not take a shard's memory.
+ */
+export function ledgerEntriesFor(maxWindowStates: number): number {
+  return Math.max(1, Math.floor((maxWindowStates * PLANNED_BYTES_PER_WINDOW) / 4 / PLANNED_BYTES_PER_LEDGER_ENTRY));
+}
+
 export const PROCESSOR_DEFAULTS = {
   latenessSeconds: 120,
   futureToleranceSeconds: 300,
   maxWindowStates: 1_000_000,
   maxDedupIds: 500_000,
 } as const;
+
+/** What an application runs while no configuration of it can: nothing, so none of its events is counted. */
+const INERT_CONFIG: AppConfig = { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 }, ipv6Prefix: DEFAULT_IPV6_PREFIX };
 
 const SWEEP_EVERY_MS = 1000;
 const EVICTION_LOG_INTERVAL_MS = 10_000;
@@ -79,6 +101,8 @@ export class ShardProcessor {
   private maxWindowMs = 0;
   private lastSweep = -Infinity;
   private lastEvictionLog = { at: 0, evicted: 0 };
+  /** Applications whose configuration could not run, with the last reason logged. */
+  private readonly refusedConfigs = new Map<string, string>();
   private responses: SecurityResponse[] = [];
   private deadLetters: DeadLetter[] = [];
 
@@ -91,7 +115,10 @@ export class ShardProcessor {
     this.watermark = new Watermark(this.latenessMs, o.futureToleranceSeconds * 1000);
     this.budget = new WindowBudget(o.maxWindowStates);
     this.dedup = new DedupIndex(o.maxDedupIds);
-    this.ledger = new ResponseLedger(o.history, this.logger);
+    this.ledger = new ResponseLedger(o.history, this.logger, {
+      maxEntries: o.maxLedgerEntries ?? ledgerEntriesFor(o.maxWindowStates),
+      ...(o.historyRetryDelaysMs === undefined ? {} : { retryDelaysMs: o.historyRetryDelaysMs }),
+    });
   }
 
   /** The largest event time seen on this shard (ms), or -Infinity. */
@@ -104,10 +131,12 @@ export class ShardProcessor {
     return this.planner.lastOffered;
   }
 
-  async processBatch(records: readonly ShardRecord[]): Promise<BatchOutcome> {
+  /** `signal` ends a history read in flight (the only I/O): the batch then rejects with the abort. */
+  async processBatch(records: readonly ShardRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
     this.refreshConfigs();
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as ShardRecord;
+      const clockBefore = this.watermark.clock;
       const maxBefore = this.watermark.maxEventTime;
       this.stats.records++;
       this.stats.bytes += record.data.byteLength;
@@ -116,12 +145,16 @@ export class ShardProcessor {
         const appId = result.event.appId;
         // The only await of the loop: once per application in the life of the processor, its past
         // responses are read before its first event is judged.
-        const ctx = this.apps.get(appId) ?? (await this.createContext(appId, result.time));
+        const ctx = this.apps.get(appId) ?? (await this.createContext(appId, result.time, signal));
+        const appStats = ctx.stats;
+        appStats.records++;
+        const arrival = record.arrivalTime;
+        if (arrival !== undefined && arrival > appStats.batchNewestArrival) appStats.batchNewestArrival = arrival;
         this.consider(record, ctx, result.event, result.time);
       } else {
         this.deadLetter(record, result.reason);
       }
-      this.planner.observe(record, maxBefore, this.watermark.maxEventTime);
+      this.planner.observe(record, clockBefore, this.watermark.clock, maxBefore);
     }
 
     this.housekeeping();
@@ -154,10 +187,11 @@ export class ShardProcessor {
     }
     if (timeliness === 'future') {
       this.stats.future++;
-      const ahead = Math.round((time - (record.arrivalTime as number)) / 1000);
+      // Exact milliseconds: rounded to seconds, 300.4 s ahead of a 300 s tolerance read "300 s; at most 300 s".
+      const arrival = record.arrivalTime as number;
       this.deadLetter(
         record,
-        `ts: ${event.ts} is ${ahead} s after the record reached Kinesis; at most ${this.watermark.futureToleranceMs / 1000} s is allowed (is the agent's clock right?)`,
+        `ts: ${event.ts} is ${time - arrival} ms after the record reached Kinesis (${new Date(arrival).toISOString()}); at most ${this.watermark.futureToleranceMs} ms is allowed (is the agent's clock right?)`,
       );
       return;
     }
@@ -223,41 +257,75 @@ export class ShardProcessor {
     );
   }
 
-  private async createContext(appId: string, firstEventTime: number): Promise<AppContext> {
-    const policy = this.config.forApp(appId).repeatOffenders;
+  private async createContext(appId: string, firstEventTime: number, signal: AbortSignal | undefined): Promise<AppContext> {
+    const config = this.configOf(appId);
+    const policy = (config ?? INERT_CONFIG).repeatOffenders;
     const reach = Math.max(policy.lookbackSeconds, policy.maxDurationSeconds) * 1000;
-    await this.ledger.load(appId, firstEventTime - this.latenessMs - reach);
+    const unreadBefore = this.ledger.unread;
+    await this.ledger.load(appId, firstEventTime - this.latenessMs - reach, signal);
+    this.stats.historyUnread += this.ledger.unread - unreadBefore;
     const existing = this.apps.get(appId);
     if (existing !== undefined) return existing;
-    let ctx: AppContext;
-    try {
-      ctx = new AppContext(appId, this.config.forApp(appId), this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
-    } catch (error) {
-      // A configuration the source let through but that cannot run: keep the shard moving.
-      this.logger.error({ appId, err: error }, 'application configuration cannot run; its events are not counted');
-      const inert = { detectors: [], allowlist: { ips: [], users: [] }, repeatOffenders: { factor: 1, lookbackSeconds: 0, maxDurationSeconds: 1 } };
-      ctx = new AppContext(appId, inert, this.dedup.forApp(appId), this.budget, this.latenessMs, undefined);
+    let ctx: AppContext | undefined;
+    if (config !== undefined) {
+      try {
+        ctx = new AppContext(appId, config, this.dedup.forApp(appId), this.budget, this.latenessMs, undefined, this.stats.app(appId));
+      } catch (error) {
+        this.configRefused(appId, error);
+      }
     }
+    // A configuration that cannot run stops only its own application: its events are not counted
+    // until one that runs arrives (refreshConfigs), and the shard moves on.
+    ctx ??= new AppContext(appId, INERT_CONFIG, this.dedup.forApp(appId), this.budget, this.latenessMs, undefined, this.stats.app(appId));
     this.adopt(appId, ctx);
     return ctx;
   }
 
+  /**
+   * The application's configuration, or undefined when the source cannot give one: a source throwing
+   * must not reject the batch, or the shard would replay into the same failure for ever.
+   */
+  private configOf(appId: string): AppConfig | undefined {
+    try {
+      return this.config.forApp(appId);
+    } catch (error) {
+      this.configRefused(appId, error);
+      return undefined;
+    }
+  }
+
+  /** Counted every time; logged when the reason changes, not at every batch. */
+  private configRefused(appId: string, error: unknown): void {
+    this.stats.configRefused++;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (this.refusedConfigs.get(appId) === reason) return;
+    this.refusedConfigs.set(appId, reason);
+    const current = this.apps.get(appId)?.config;
+    const running = current !== undefined && current !== INERT_CONFIG ? 'its previous configuration' : 'nothing: its events are not counted';
+    this.logger.error({ shardId: this.shardId, appId, running, err: error }, `application configuration cannot run; the application runs ${running}`);
+  }
+
   private adopt(appId: string, ctx: AppContext): void {
     this.apps.set(appId, ctx);
+    if (ctx.config !== INERT_CONFIG) this.refusedConfigs.delete(appId);
     this.maxWindowMs = Math.max(this.maxWindowMs, ctx.maxWindowMs);
   }
 
   /** Picks up configuration changes between batches; windows of unchanged detectors are kept. */
   private refreshConfigs(): void {
     for (const [appId, ctx] of this.apps) {
-      const config = this.config.forApp(appId);
-      if (config === ctx.config) continue;
+      const config = this.configOf(appId);
+      if (config === undefined) continue;
+      if (config === ctx.config) {
+        this.refusedConfigs.delete(appId);
+        continue;
+      }
       try {
         const next = new AppContext(appId, config, ctx.seenIds, this.budget, this.latenessMs, ctx);
         this.adopt(appId, next);
         this.logger.info({ appId, detectors: next.detectors.map((d) => d.name) }, 'application configuration reloaded');
       } catch (error) {
-        this.logger.error({ appId, err: error }, 'new application configuration cannot run; keeping the previous one');
+        this.configRefused(appId, error);
       }
     }
   }

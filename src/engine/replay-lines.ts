@@ -11,12 +11,16 @@ import type { BatchOutcome, ShardRecord } from './types';
 /** Lines per batch: enough to amortise a batch's fixed costs, few enough to report progress. */
 export const REPLAY_BATCH_LINES = 1000;
 
+type Line = string | Uint8Array;
+
 /**
  * Runs every line of `lines` (blank ones skipped, still counted) and calls `onBatch` after each
- * batch's responses are written, with the lines read so far; returns the number of lines.
+ * batch's responses are written, with the lines read so far; returns the number of lines. The lines
+ * may come one by one or in arrays (as `riposte replay` reads them, a chunk's worth at a time: an
+ * await per line is a measurable part of a replay).
  */
 export async function replayLines(
-  lines: AsyncIterable<string> | Iterable<string>,
+  lines: AsyncIterable<Line | readonly Line[]> | Iterable<Line | readonly Line[]>,
   processor: ShardProcessor,
   store: ResponseSink,
   onBatch: (outcome: BatchOutcome, linesRead: number) => void,
@@ -29,12 +33,26 @@ export async function replayLines(
     await store.write(outcome.responses);
     onBatch(outcome, lineNumber);
   };
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    batch.push({ data: Buffer.from(line), sequenceNumber: String(lineNumber), subSequenceNumber: 0 });
-    if (batch.length >= REPLAY_BATCH_LINES) await flush();
+  for await (const item of lines) {
+    for (const line of isLines(item) ? item : [item]) {
+      lineNumber++;
+      if (isBlank(line)) continue;
+      // Lines read as bytes (riposte replay) are the record's data as they are.
+      batch.push({ data: typeof line === 'string' ? Buffer.from(line) : line, sequenceNumber: String(lineNumber), subSequenceNumber: 0 });
+      if (batch.length >= REPLAY_BATCH_LINES) await flush();
+    }
   }
   await flush();
   return lineNumber;
+}
+
+function isLines(item: Line | readonly Line[]): item is readonly Line[] {
+  return Array.isArray(item);
+}
+
+/** Empty, or only spaces and tabs (and a \r left by a Windows line end). */
+function isBlank(line: string | Uint8Array): boolean {
+  if (typeof line === 'string') return line.trim() === '';
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
 }

@@ -2,6 +2,7 @@
  * From a window that crossed its threshold to a response, or to nothing: the target may be under a
  * response of this detector already. Repeat offenders get longer responses.
  */
+import { fillReason } from '../core/reason';
 import { responseId, targetKey, type SecurityResponse } from '../core/response';
 import type { RiposteEvent } from '../events/schema';
 import type { WindowMatch } from '../window/types';
@@ -57,11 +58,10 @@ export function decideResponse(
 
 function renderReason(signal: CompiledSignal, match: WindowMatch): string {
   const spec = signal.spec;
-  const data: Record<string, string> = {
+  return fillReason(spec.reason, {
     count: String(match.count),
     threshold: String(spec.threshold),
     windowSeconds: String(spec.windowSeconds),
     field: 'field' in spec ? spec.field : '',
-  };
-  return spec.reason.replace(/\{(\w+)\}/g, (whole, name: string) => data[name] ?? whole);
+  });
 }

@@ -2,6 +2,19 @@
  * Counters of one shard processor. Plain numbers incremented on the hot path; the metrics endpoint
  * reads them when scraped, so no metrics library is called per record.
  */
+/** What one application costs a shard processor, and how far behind its events are handled. */
+export class AppStats {
+  /** Records of the application handed to the processor (valid events). */
+  records = 0;
+  /** Newest arrival time (ms) among the application's records of the batch in hand, or -Infinity. */
+  batchNewestArrival = -Infinity;
+  /**
+   * When the last batch holding records of the application was durable (responses written), minus
+   * the newest arrival in Kinesis among them: how far behind this application's events are handled.
+   */
+  lagMs = 0;
+}
+
 export class ShardStats {
   records = 0;
   bytes = 0;
@@ -22,12 +35,36 @@ export class ShardStats {
   /** Detections not answered because the target is under a response already. */
   suppressed = 0;
   responses = 0;
+  /** Times an application's configuration could not run (the source threw, or it did not compile). */
+  configRefused = 0;
+  /** Applications started without their past responses: the history store kept failing (ledger.ts). */
+  historyUnread = 0;
   readonly responsesByDetector = new Map<string, number>();
   readonly detectionsByDetector = new Map<string, number>();
   /** Latest `millisBehindLatest` reported by the driver. */
   millisBehindLatest = 0;
+  /** Per application on the shard, so an operator sees who floods and who waits. */
+  readonly apps = new Map<string, AppStats>();
 
   bump(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
+  }
+
+  app(appId: string): AppStats {
+    let stats = this.apps.get(appId);
+    if (stats === undefined) {
+      stats = new AppStats();
+      this.apps.set(appId, stats);
+    }
+    return stats;
+  }
+
+  /** The batch just handled is durable at `now` (ms): each application in it has its lag. */
+  batchDurable(now: number): void {
+    for (const stats of this.apps.values()) {
+      if (stats.batchNewestArrival === -Infinity) continue;
+      stats.lagMs = Math.max(0, now - stats.batchNewestArrival);
+      stats.batchNewestArrival = -Infinity;
+    }
   }
 }

@@ -3,12 +3,13 @@
  * Detectors and playbooks name the fields they group by, count or match on; this is the only place
  * that turns such a name into code.
  */
+import { actorIpKey } from './actor-ip';
 import type { RiposteEvent } from './schema';
 
 export type FieldValue = string | number | boolean;
 export type FieldReader = (event: RiposteEvent) => FieldValue | undefined;
 
-const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** The event's own fields; `props.*` (and unknown top-level fields) are open. */
 export const KNOWN_FIELDS = [
@@ -81,9 +82,11 @@ export function compileField(path: string): FieldReader {
 
 /**
  * The value as a grouping or distinct key: strings as they are, numbers and booleans as text. An
- * empty string names no one, so it is no key.
+ * empty string names no one, so it is no key. `actor.ip` is keyed as the actor it names: one text
+ * for every form of an address, and an IPv6 address by its network under `ipv6Prefix` (actor-ip.ts).
  */
-export function compileKey(path: string): (event: RiposteEvent) => string | undefined {
+export function compileKey(path: string, ipv6Prefix: number): (event: RiposteEvent) => string | undefined {
+  if (path === 'actor.ip') return (e) => actorIpKey(e.actor.ip, ipv6Prefix);
   const read = compileField(path);
   return (e) => {
     const value = read(e);

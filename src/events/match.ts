@@ -36,7 +36,7 @@ export class MatchSpecError extends Error {
 }
 
 export const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
-const OPERATORS = ['in', 'prefix', ...RANGE_OPERATORS, 'cidr', 'exists', 'regex', 'maxLength'] as const;
+export const OPERATORS = ['in', 'prefix', ...RANGE_OPERATORS, 'cidr', 'exists', 'regex', 'maxLength'] as const;
 
 function isScalar(value: unknown): value is Scalar {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';

@@ -50,6 +50,22 @@ export function registerEngineMetrics(registry: Registry, driver: LocalKinesisDr
       if (at !== undefined) set({ shard: shardId }, (now - at) / 1000);
     }
   });
+  counter(registry, 'riposte_app_records_total', 'Valid events read, per shard and application: who sends what.', ['shard', 'app'], (set) => {
+    for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.records);
+  });
+  gauge(registry, 'riposte_app_lag_seconds', 'Per shard and application: from the newest arrival in Kinesis among its events in the last batch holding any, to that batch\'s responses written.', ['shard', 'app'], (set) => {
+    for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.lagMs / 1000);
+  });
+  counter(registry, 'riposte_app_config_refused_total', "Times an application's configuration could not run in a shard processor (that application only: it ran its previous configuration, or counted nothing), per shard.", ['shard'], perShard((p) => p.stats.configRefused));
+  counter(registry, 'riposte_history_unread_total', 'Applications a shard processor started without their past responses, the history store having kept failing (repeat offenders are not recognised, a banned target may be banned again), per shard.', ['shard'], perShard((p) => p.stats.historyUnread));
   counter(registry, 'riposte_playbooks_loaded_total', 'Playbook versions compiled and running.', [], (set) => set({}, playbooks.loaded));
   counter(registry, 'riposte_playbooks_refused_total', 'Playbook versions refused as invalid (the previous version keeps running).', [], (set) => set({}, playbooks.refused));
+}
+
+/** The registry's settings that do not run as written (src/registry/config-source.ts), and what runs instead. */
+export function registerAppSettingsMetrics(registry: Registry, settings: { stats: { refused: number }; fallbacks: ReadonlyMap<string, 'previous' | 'defaults'> }): void {
+  counter(registry, 'riposte_app_settings_refused_total', 'Versions of applications\' registry settings this version cannot run (each application ran its previous settings or the defaults).', [], (set) => set({}, settings.stats.refused));
+  gauge(registry, 'riposte_app_settings_fallback', 'Applications running other settings than their registry\'s, which this version refused: 1 per application, labelled with what runs (previous or defaults).', ['app', 'running'], (set) => {
+    for (const [app, running] of settings.fallbacks) set({ app, running }, 1);
+  });
 }

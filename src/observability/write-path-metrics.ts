@@ -9,7 +9,7 @@ import type { Logger } from '../core/ports';
 import type { DigesterStats } from '../retry/digester';
 import type { RetryQueue } from '../retry/retry-queue';
 import type { StoreStats } from '../sinks/dynamodb/responses-store';
-import type { QueuedSinkStats } from '../sinks/queued-sink';
+import type { QueuedSinkStats } from '../retry/queued-sink';
 import { counter } from './collected';
 
 export interface WritePathParts {

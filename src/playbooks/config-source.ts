@@ -10,7 +10,7 @@
  * `stats.refused`, and the last valid version of that playbook keeps running (none, for a playbook
  * that never was valid).
  */
-import type { AppConfig, AppConfigSource } from '../config/app-config';
+import type { AppConfig, AppConfigSource } from '../core/app-config';
 import type { ResolvedDetector } from '../core/detector';
 import { silentLogger, type Logger } from '../core/ports';
 import { positionIn } from './locate';

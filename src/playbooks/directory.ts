@@ -15,7 +15,9 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import type { Subscription } from 'rxjs';
 import { silentLogger, type Logger } from '../core/ports';
+import { poll } from '../shared/rx';
 import type { PlaybookEntry, PlaybookProvider } from './provider';
 
 const EXTENSIONS = ['.yaml', '.yml'];
@@ -37,7 +39,7 @@ export class PlaybookDirectory implements PlaybookProvider {
   private files = new Map<string, FileVersion>();
   private global: readonly PlaybookEntry[] = [];
   private perApp = new Map<string, readonly PlaybookEntry[]>();
-  private timer: NodeJS.Timeout | undefined;
+  private polling: Subscription | undefined;
   private refreshing: Promise<boolean> | undefined;
   private readonly logger: Logger;
   private readonly pollMs: number;
@@ -69,18 +71,13 @@ export class PlaybookDirectory implements PlaybookProvider {
 
   /** Polls for changes until `stop()`; the timer does not keep the process alive. */
   start(): this {
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => {
-        this.refresh().catch((error: unknown) => this.logger.error({ dir: this.dir, err: error }, 'cannot rescan the playbooks directory'));
-      }, this.pollMs);
-      this.timer.unref();
-    }
+    this.polling ??= poll(this.pollMs, () => this.refresh(), (error) => this.logger.error({ dir: this.dir, err: error }, 'cannot rescan the playbooks directory'));
     return this;
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.polling?.unsubscribe();
+    this.polling = undefined;
   }
 
   private async scan(): Promise<boolean> {

@@ -2,7 +2,7 @@
  * Ways in for the composition root and the command line: a directory checked once and for all
  * (offline: replay, tests), or the registry and a directory watched while a processor runs.
  */
-import type { AppConfigSource } from '../config/app-config';
+import type { AppConfigSource } from '../core/app-config';
 import { silentLogger, type Logger } from '../core/ports';
 import { PlaybookConfigSource } from './config-source';
 import { PlaybookDirectory } from './directory';

@@ -5,7 +5,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import type { DetectorPlan, ResolvedDetector } from '../core/detector';
-import { planProblems } from '../config/plan-check';
+import { planProblems } from '../engine/plan-check';
 import type { PlaybookDefinition } from './definition';
 import { fromZodIssue, type Issue } from './issues';
 import { YamlLocator } from './locate';

@@ -2,7 +2,7 @@
  * A problem found in a playbook, at a place in its file. All problems of a file are collected, so one
  * `riposte playbooks check` run shows everything to fix.
  */
-import { ConfigError } from '../config/app-config';
+import { ConfigError } from '../core/config-errors';
 
 export interface PlaybookProblem {
   /** The file, or `registry:<app>/<name>` for a playbook stored in the application registry. */

@@ -14,7 +14,7 @@
  * ```
  */
 import { z } from 'zod';
-import { PLAN_LIMITS } from '../config/plan-check';
+import { PLAN_LIMITS } from '../engine/plan-check';
 import { RESPONSE_ACTIONS, TARGET_TYPES } from '../core/response';
 import { parseDuration } from './duration';
 import type { Path } from './locate';
@@ -34,22 +34,22 @@ const duration = z.unknown().transform((value, ctx) => {
 /** Field path → condition; each condition is checked by the matcher compiler, which knows the operators. */
 const conditions = z.record(z.string(), z.unknown());
 
-const ThresholdSchema = z.strictObject({
+export const ThresholdSchema = z.strictObject({
   count: z.int(),
   distinct: z.string().optional(),
 });
 
-const StepSchema = z.strictObject({
+export const StepSchema = z.strictObject({
   match: conditions,
   count: z.int().optional(),
 });
 
-const TargetSchema = z.strictObject({
+export const TargetSchema = z.strictObject({
   field: z.string(),
   as: z.enum(TARGET_TYPES).optional(),
 });
 
-const ResponseSchema = z.strictObject({
+export const ResponseSchema = z.strictObject({
   action: z.enum(RESPONSE_ACTIONS),
   target: TargetSchema,
   duration,

@@ -4,8 +4,9 @@
  * right shape into a PlaybookDefinition, or lists every problem with its path.
  */
 import type { MatchSpec } from '../core/detector';
+import { reasonProblems } from '../core/reason';
 import type { TargetType } from '../core/response';
-import { PLAN_LIMITS } from '../config/plan-check';
+import { PLAN_LIMITS } from '../engine/plan-check';
 import { compileMatch, MatchSpecError, RANGE_OPERATORS } from '../events/match';
 import type { PlaybookCondition, PlaybookDefinition } from './definition';
 import { formatDuration } from './duration';
@@ -22,7 +23,6 @@ const LIMITS = {
   distinct: PLAN_LIMITS.distinctValues,
 } as const;
 const OBJECT_FIELDS = ['actor', 'user', 'attack', 'request', 'agent', 'props'];
-const REASON_PLACEHOLDERS = ['count', 'threshold', 'windowSeconds', 'field'];
 
 /** Problems in the conditions of a `match` mapping at `at`; usable before the rest is known to be well formed. */
 export function matchIssues(match: unknown, at: Path): Issue[] {
@@ -106,11 +106,7 @@ export function validatePlaybook(raw: RawPlaybook, expectedName?: string): Playb
   const response = responseOf(raw, issues);
 
   if (raw.reason !== undefined) {
-    for (const [, name] of raw.reason.matchAll(/\{(\w*)\}/g)) {
-      if (!REASON_PLACEHOLDERS.includes(name as string)) {
-        issues.push({ path: ['reason'], message: `unknown placeholder {${name}}; placeholders are ${REASON_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
-      }
-    }
+    for (const message of reasonProblems(raw.reason)) issues.push({ path: ['reason'], message });
   }
   if (issues.length > 0 || condition === undefined || response === undefined) return issues;
   return {

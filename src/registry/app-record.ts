@@ -1,6 +1,6 @@
 /**
  * An application as the registry keeps it: its id, the hashes of its agent tokens, its settings
- * (the shape of one `apps.<id>` entry of the settings file, see src/config/app-config.ts) and its
+ * (the shape of one `apps.<id>` entry of the settings file, see src/engine/app-settings.ts) and its
  * playbooks (YAML kept verbatim; src/playbooks compiles them).
  */
 import { z } from 'zod';

@@ -6,7 +6,7 @@
  * reader that sees the new mark also sees the new record.
  */
 import { ConditionalCheckFailedException, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
 import { formatIssues } from '../events/schema';
 import { AppRecordSchema, type AppRecord } from './app-record';
@@ -35,19 +35,16 @@ export class DynamoRegistryStore implements RegistryStore {
   async list(): Promise<RegistryListing> {
     const records: AppRecord[] = [];
     const problems: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.send(() =>
-        this.doc.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start })),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.appId === REGISTRY_MARK) continue;
-        const parsed = AppRecordSchema.safeParse(item);
-        if (parsed.success) records.push(parsed.data);
-        else problems.push(`${this.location}: item ${JSON.stringify(item.appId)}: ${formatIssues(parsed.error)}`);
+    await this.send(async () => {
+      for await (const page of paginateScan({ client: this.doc }, { TableName: this.tableName, ConsistentRead: true })) {
+        for (const item of page.Items ?? []) {
+          if (item.appId === REGISTRY_MARK) continue;
+          const parsed = AppRecordSchema.safeParse(item);
+          if (parsed.success) records.push(parsed.data);
+          else problems.push(`${this.location}: item ${JSON.stringify(item.appId)}: ${formatIssues(parsed.error)}`);
+        }
       }
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
+    });
     return { records, problems };
   }
 

@@ -27,6 +27,18 @@ async function failure(promise: Promise<unknown>): Promise<RegistryError> {
 }
 
 describe('AppRegistry', () => {
+  test.each(['constructor', 'valueOf', 'toString', 'hasOwnProperty'])('an application named %s, like an Object.prototype member, is an application like any other', async (appId) => {
+    await registry.add(appId);
+    const configured = await registry.configure(appId, { settings: { allowlist: { ips: ['10.0.0.0/8'] } } });
+    expect(configured.revision).toBe(2);
+    expect((await registry.list()).map((r) => [r.appId, r.revision])).toEqual([[appId, 2]]);
+    expect(await new FileRegistryStore(join(dir, 'apps.json')).get('isPrototypeOf')).toBeUndefined();
+  });
+
+  test('__proto__ is refused as an application id, with what an id may be', async () => {
+    expect((await failure(registry.add('__proto__'))).message).toMatch(/starts with a letter or digit/);
+  });
+
   test('add issues a well-formed token and keeps only its hash', async () => {
     const { token, record } = await registry.add('shop');
     expect(token).toMatch(AGENT_TOKEN);

@@ -3,7 +3,8 @@
  * their settings and playbooks. Settings are validated exactly as the settings file is, so what the
  * registry accepts, the engine can run.
  */
-import { ConfigError, parseSettings, StaticAppConfigSource } from '../config/app-config';
+import { ConfigError } from '../core/config-errors';
+import { parseSettings, StaticAppConfigSource } from '../engine/app-settings';
 import type { DetectorDefinition } from '../core/detector';
 import { appIdProblem, PLAYBOOK_NAME, type AppRecord, type PlaybookSource } from './app-record';
 import { RegistryError, type RegistryStore } from './store';

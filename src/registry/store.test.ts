@@ -94,6 +94,20 @@ describe.each(backends)('%s registry store', (_backend, open) => {
     expect(['unknown_app', 'conflict']).toContain(await code(store.replace(record('ghost', 2), 1)));
   });
 
+  test('application ids named like Object.prototype members are ordinary keys', async () => {
+    const store = await open();
+    expect(await store.get('constructor')).toBeUndefined();
+    await store.create(record('constructor'));
+    await store.create(record('valueOf'));
+    await store.replace(record('valueOf', 2), 1);
+    expect(await code(store.create(record('constructor')))).toBe('app_exists');
+    expect(['unknown_app', 'conflict']).toContain(await code(store.replace(record('toString', 2), 1)));
+    expect((await store.list()).records.map((r) => [r.appId, r.revision]).sort()).toEqual([
+      ['constructor', 1],
+      ['valueOf', 2],
+    ]);
+  });
+
   test('the version mark moves with every write and stays put otherwise', async () => {
     const store = await open();
     const v0 = await store.version();

@@ -5,9 +5,11 @@
  * the mark says, in case a write died between its record and its mark. If the store cannot be read,
  * the last snapshot keeps serving and the failure is logged and reported by `health`.
  */
+import type { Subscription } from 'rxjs';
 import { silentLogger, type Logger } from '../core/ports';
+import { poll } from '../shared/rx';
 import type { AppRecord } from './app-record';
-import type { RegistryStore } from './store';
+import { RegistryError, type RegistryStore } from './store';
 import { AGENT_TOKEN, hashToken } from './tokens';
 
 export interface RegistrySnapshot {
@@ -40,7 +42,8 @@ export class RegistryWatcher {
   #loaded = false;
   #checkedAtMs: number | null = null;
   #lastError: string | null = null;
-  #timer: NodeJS.Timeout | undefined;
+  #broken: string | null = null;
+  #polling: Subscription | undefined;
   #inFlight: Promise<boolean> | undefined;
   readonly #refreshMs: number;
   readonly #fullReloadMs: number;
@@ -64,15 +67,13 @@ export class RegistryWatcher {
   /** Loads the registry (throws if it cannot be read: a server must not start blind) and keeps it fresh. */
   async start(): Promise<void> {
     await this.refresh({ force: true, rethrow: true });
-    if (this.#timer === undefined) {
-      this.#timer = setInterval(() => void this.refresh(), this.#refreshMs);
-      this.#timer.unref();
-    }
+    // refresh() logs and reports its own failures.
+    this.#polling ??= poll(this.#refreshMs, () => this.refresh(), () => undefined);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#polling?.unsubscribe();
+    this.#polling = undefined;
   }
 
   /** The application a token belongs to, or undefined for a malformed, unknown or revoked token. */
@@ -87,17 +88,28 @@ export class RegistryWatcher {
     return { loaded: this.#loaded, apps: this.#snapshot.apps.size, checkedAtMs: this.#checkedAtMs, lastError: this.#lastError };
   }
 
+  /**
+   * Why the registry is broken — its content cannot be read as a registry, which waiting will not
+   * cure (someone must mend it) — or null. A store that cannot be reached is not broken: that passes,
+   * and restarting the server would not help (see api/health.ts).
+   */
+  broken(): string | null {
+    return this.#broken;
+  }
+
   /** Checks the store now; resolves true when the snapshot changed. Concurrent calls share one check. */
   refresh(options: { force?: boolean; rethrow?: boolean } = {}): Promise<boolean> {
     if (this.#inFlight !== undefined && options.force !== true) return this.#inFlight;
     const run = this.#check(options.force === true).then(
       (changed) => {
         this.#lastError = null;
+        this.#broken = null;
         this.#checkedAtMs = this.#clock();
         return changed;
       },
       (error: unknown) => {
         this.#lastError = (error as Error).message;
+        if (error instanceof RegistryError && error.code === 'invalid_registry') this.#broken = error.message;
         this.#logger.error({ err: error, registry: this.store.location }, 'application registry refresh failed; serving the last snapshot');
         if (options.rethrow === true) throw error;
         return false;

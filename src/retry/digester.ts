@@ -9,8 +9,10 @@
  * others. A message whose body is not a response is never dropped either; it is logged and retried
  * at the longest delay, for an operator (or the SQS redrive policy) to deal with.
  */
+import { catchError, defer, EMPTY, expand, lastValueFrom, of, switchMap, takeUntil, throwError, timer } from 'rxjs';
 import { type Logger, silentLogger } from '../core/ports';
-import { isAbort, jitteredDelay, sleep } from '../drivers/backoff';
+import { jitteredDelay } from '../shared/backoff';
+import { abortOf } from '../shared/rx';
 import { SecurityResponseSchema, type SecurityResponse } from '../core/response';
 import type { SettledWriter } from '../sinks/dynamodb/responses-store';
 import type { RetryDelivery, RetryQueue } from './retry-queue';
@@ -32,6 +34,11 @@ export interface DigesterOptions {
    * and wake waiting agents. A failure is logged, not retried.
    */
   onLanded?: (responses: readonly SecurityResponse[]) => Promise<void>;
+  /**
+   * Called if the digester stops on an error it does not recover from (a bug: queue and store errors
+   * are retried), so that the process can say so and stop instead of leaving queued responses unwritten.
+   */
+  onFailed?: (error: unknown) => void;
 }
 
 export class DigesterStats {
@@ -57,8 +64,9 @@ export class Digester {
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly onLanded: ((responses: readonly SecurityResponse[]) => Promise<void>) | undefined;
+  private readonly onFailed: ((error: unknown) => void) | undefined;
   private controller: AbortController | null = null;
-  private loop: Promise<void> | null = null;
+  private loop: Promise<unknown> | null = null;
 
   constructor(
     private readonly queue: RetryQueue,
@@ -72,6 +80,7 @@ export class Digester {
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
     this.onLanded = options.onLanded;
+    this.onFailed = options.onFailed;
   }
 
   /** Starts draining in the background until `stop()`. */
@@ -79,7 +88,10 @@ export class Digester {
     if (this.loop !== null) return;
     const controller = new AbortController();
     this.controller = controller;
-    this.loop = this.run(controller.signal);
+    this.loop = this.run(controller.signal).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'the digester stopped on an unexpected error; queued responses are no longer written');
+      this.onFailed?.(error);
+    });
   }
 
   /** Stops after the current round; messages it holds come back after their visibility timeout. */
@@ -92,7 +104,12 @@ export class Digester {
 
   /** One round: receive, write, acknowledge or delay. Returns how many messages it received. */
   async runOnce(signal?: AbortSignal): Promise<number> {
-    const deliveries = await this.queue.receive(this.batchSize, signal);
+    let deliveries: readonly RetryDelivery[];
+    try {
+      deliveries = await this.queue.receive(this.batchSize, signal);
+    } catch (error) {
+      throw new QueueReceiveFailed(error);
+    }
     if (deliveries.length === 0) return 0;
     this.stats.received += deliveries.length;
 
@@ -139,27 +156,27 @@ export class Digester {
     return jitteredDelay(receiveCount - 1, { initialMs: this.baseDelayMs, maxMs: this.maxDelayMs }, this.random);
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let received = 0;
-      try {
-        received = await this.runOnce(signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        this.stats.queueErrors++;
-        this.logger.error({ err: error }, 'retry queue receive failed; trying again');
-      }
-      if (received === 0) await this.idle(signal);
-    }
-  }
-
-  /** Waits before the next round; `stop()` ends the wait at once. */
-  private async idle(signal: AbortSignal): Promise<void> {
-    try {
-      await sleep(this.idleMs, signal);
-    } catch (error) {
-      if (!isAbort(error, signal)) throw error;
-    }
+  /**
+   * Rounds until `signal` aborts: the next at once after a round that received something, after
+   * `idleMs` after one that found nothing or failed. The abort ends the idle wait at once; a round in
+   * flight is finished (its receive aborted, its writes acknowledged).
+   */
+  private run(signal: AbortSignal): Promise<unknown> {
+    const round = defer(() => this.runOnce(signal)).pipe(
+      catchError((error: unknown) => {
+        // Only the queue being unreachable is retried here; anything else (a store that throws
+        // instead of reporting outcomes, a bug) ends the loop and reaches onFailed through start().
+        if (!(error instanceof QueueReceiveFailed) && !signal.aborted) return throwError(() => error);
+        if (!signal.aborted) {
+          this.stats.queueErrors++;
+          this.logger.error({ err: error instanceof QueueReceiveFailed ? error.cause : error }, 'retry queue receive failed; trying again');
+        }
+        return of(0);
+      }),
+    );
+    const idle = timer(this.idleMs).pipe(takeUntil(abortOf(signal)));
+    const rounds = round.pipe(expand((received) => (signal.aborted ? EMPTY : received > 0 ? round : idle.pipe(switchMap(() => round)))));
+    return lastValueFrom(rounds, { defaultValue: 0 });
   }
 
   /** A failed ack or delay is not fatal: the message reappears after its visibility timeout. */
@@ -170,6 +187,14 @@ export class Digester {
       this.stats.queueErrors++;
       this.logger.warn({ err: error }, 'retry queue acknowledgement failed; the message will reappear');
     }
+  }
+}
+
+/** The queue's receive failed (the queue is unreachable): a round to try again, not a fault of the digester. */
+export class QueueReceiveFailed extends Error {
+  constructor(cause: unknown) {
+    super(`retry queue receive failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'QueueReceiveFailed';
   }
 }
 

@@ -15,7 +15,8 @@
  * crash) is one entry. All keys share a hash tag, so the scripts also run on Redis Cluster.
  */
 import Redis from 'ioredis';
-import { LuaScript } from '../cache/lua-script';
+import { BOUNDED_REDIS, quitRedis } from '../shared/redis';
+import { LuaScript } from '../shared/lua-script';
 import { type Logger, silentLogger } from '../core/ports';
 import type { SecurityResponse } from '../core/response';
 import { encodeResponse, type RetryDelivery, type RetryQueue } from './retry-queue';
@@ -80,7 +81,7 @@ export class RedisRetryQueue implements RetryQueue {
     this.owned = typeof redis === 'string';
     if (typeof redis === 'string') {
       const logger = options.logger ?? silentLogger;
-      this.redis = new Redis(redis);
+      this.redis = new Redis(redis, BOUNDED_REDIS);
       // ioredis reconnects by itself; without a listener it would print each error to the console.
       this.redis.on('error', (error: Error) => logger.warn({ err: error }, 'retry queue Redis connection error'));
     } else {
@@ -130,7 +131,7 @@ export class RedisRetryQueue implements RetryQueue {
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.redis.quit();
+    if (this.owned) await quitRedis(this.redis);
   }
 }
 

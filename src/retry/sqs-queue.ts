@@ -18,7 +18,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SecurityResponse } from '../core/response';
-import { mapBounded } from '../sinks/map-bounded';
+import { mapBounded } from '../shared/map-bounded';
 import { encodeResponse, type RetryDelivery, type RetryQueue } from './retry-queue';
 
 export interface SqsRetryQueueOptions {

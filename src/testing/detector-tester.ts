@@ -6,13 +6,15 @@
  * ```ts
  * new DetectorTester(loginBruteForce).run([
  *   { name: 'ten failures in a minute ban the IP', events: times(10, (i) => loginFailure({ ip, at: i })),
- *     responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 900 }] },
+ *     responses: [{ target: `ip:${ip}`, action: 'ban', durationSeconds: 900, reason: '10 login failures in 60 s' }] },
  * ]);
  * ```
  */
 import type { DetectorDefinition } from '../core/detector';
 import type { SecurityResponse } from '../core/response';
-import { resolveAppConfig, type AppConfig, type RepeatOffenderPolicy } from '../config/app-config';
+import type { AppConfig, RepeatOffenderPolicy } from '../core/app-config';
+import { resolveAppConfig } from '../engine/app-settings';
+import { planProblems } from '../engine/plan-check';
 import { ShardProcessor, type ProcessorOptions } from '../engine/processor';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import { BASE_TIME, toRecords } from './factories';
@@ -26,6 +28,8 @@ export interface ExpectedResponse {
   /** Events or distinct values in the window that fired. */
   count?: number;
   redirectUrl?: string | null;
+  /** The reason as written in the response, its placeholders filled. */
+  reason?: string;
   simulated?: boolean;
   /** Seconds after BASE_TIME of the event that triggered it. */
   at?: number;
@@ -93,6 +97,9 @@ export class DetectorTester {
       it('has defaults for every parameter', () => {
         expect(this.detector.params.safeParse({}).success).toBe(true);
       });
+      it('plans its defaults as the engine accepts them (fields, limits, reason placeholders)', () => {
+        expect(planProblems(this.detector.plan(this.detector.params.parse({})))).toEqual([]);
+      });
       for (const c of cases) {
         it(c.name, async () => {
           const { responses } = await this.outcome(c);
@@ -117,6 +124,7 @@ function summarize(r: SecurityResponse, expected: ExpectedResponse | undefined):
     durationSeconds: (Date.parse(r.expiresAt) - Date.parse(r.createdAt)) / 1000,
     count: r.evidence.count,
     redirectUrl: r.redirectUrl,
+    reason: r.reason,
     simulated: r.simulated,
     at: (Date.parse(r.createdAt) - BASE_TIME) / 1000,
     detector: r.detector,

@@ -1,13 +1,13 @@
 /**
  * PlaybookTester: declares a jest test for every playbook of a folder (valid, documented, tested)
  * and for each of its fixture cases — the playbooks' counterpart of DetectorTester. The folder's
- * layout and the fixture format are described in src/playbooks/fixtures.ts.
+ * layout and the fixture format are described in src/testing/playbook-fixtures.ts.
  *
  * ```ts
  * new PlaybookTester(__dirname).run();
  * ```
  */
-import { PlaybookFixtures, summarizeExpected } from '../playbooks/fixtures';
+import { PlaybookFixtures, summarizeExpected } from './playbook-fixtures';
 
 export class PlaybookTester {
   private readonly fixtures: PlaybookFixtures;

@@ -13,7 +13,8 @@ import { loadEnv } from '../../src/config/env';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import { DynamoResponseStore } from '../../src/sinks/dynamodb/responses-store';
 import { makeResponse } from '../helpers/responses';
-import { demoToken, startRiposteProcess } from '../helpers/riposte-process';
+import { freePort } from '../helpers/own-redis';
+import { demoToken, runRiposteUntilExit, startRiposteProcess } from '../helpers/riposte-process';
 import { waitFor } from '../helpers/wait';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/11';
@@ -62,4 +63,16 @@ describe('riposte start with Redis', () => {
       await queue.close();
     }
   }, 90_000);
+});
+
+describe('riposte start with Redis down', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'riposte-e2e-redis-down-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('exits non-zero with a message naming REDIS_URL, instead of running on without serving', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}/0`;
+    const { code, stderr } = await runRiposteUntilExit(dataDir, { REDIS_URL: url }, 45_000);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`riposte: cannot reach Redis at ${url} (REDIS_URL)`);
+  }, 60_000);
 });

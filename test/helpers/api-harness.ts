@@ -13,10 +13,11 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { builtInDetectors } from '../../detectors';
 import { buildApi, type ApiDeps } from '../../src/api/app';
-import { KinesisEventPublisher } from '../../src/api/event-publisher';
+import { KinesisEventPublisher, type PublisherOptions } from '../../src/api/event-publisher';
+import { rateFromSettings } from '../../src/api/ingest-rate-limit';
 import { ensureStream } from '../../src/aws/stream';
 import { LocalChangeFeed, type ChangeFeed } from '../../src/cache/change-feed';
-import { NotifyingResponseSink, ResponseChangeNotifier } from '../../src/cache/notifying-sink';
+import { NotifyingResponseSink, ResponseChangeNotifier } from '../../src/cache/response-change-notifier';
 import { MemoryResponseCache, type ResponseCache } from '../../src/cache/response-cache';
 import type { ResponseReader } from '../../src/core/ports';
 import type { SecurityResponse } from '../../src/core/response';
@@ -31,6 +32,8 @@ export interface HarnessOptions {
   kinesis: KinesisClient;
   /** The client the ingest API writes with (e.g. one that injects throttling); `kinesis` by default. */
   publisherClient?: KinesisClient;
+  /** The group commit's settings (linger, buffer, record size); retries are quick in tests. */
+  publisher?: PublisherOptions;
   apps?: readonly string[];
   reader?: ResponseReader;
   cache?: ResponseCache;
@@ -88,7 +91,9 @@ export async function startApiHarness(options: HarnessOptions): Promise<ApiHarne
   const feed = options.feed ?? new LocalChangeFeed();
   const app = buildApi({
     registry: watcher,
-    publisher: new KinesisEventPublisher(options.publisherClient ?? options.kinesis, streamName, { baseDelayMs: 1, attempts: 4 }),
+    publisher: new KinesisEventPublisher(options.publisherClient ?? options.kinesis, streamName, { baseDelayMs: 1, attempts: 4, ...options.publisher }),
+    // Each application's ingest rate from its settings in the registry, as riposte start does.
+    ingestRate: rateFromSettings({ apps: () => watcher.snapshot.apps }),
     reader: options.reader ?? store,
     cache,
     feed,

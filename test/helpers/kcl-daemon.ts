@@ -16,6 +16,17 @@
  * checkpoint request, return at the status, which must name the action sent. The command line is
  * MultiLangRecordProcessorFactory.java's: executableName split on " +", run in the daemon's
  * working directory.
+ *
+ * Checked against the real daemon (KCL 2.7.2; test/integration/kcl-daemon*.test.ts record every line
+ * it writes and compare it with these builders, byte for byte). What it showed that this harness
+ * had not played:
+ * - initialize's subSequenceNumber is 0 with TRIM_HORIZON, never null (a Java long);
+ * - on SIGTERM: shutdownRequested, then leaseLost about a second later, then standard input closed;
+ * - a shard's whole backlog comes in one processRecords (up to maxRecords), not in small batches;
+ * - the answer to initialize is awaited without limit: a child's start took 3–13 s on a loaded
+ *   machine, and the daemon simply waits;
+ * - at a split, the parent's shardEnded → checkpoint(null) → reply → status, and the children are
+ *   initialized (at TRIM_HORIZON) only after that reply, on the next lease-taking round.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,7 +57,8 @@ const acceptAll: CheckpointAnswer = () => null;
 
 // Message builders: keys in the order Jackson writes them.
 
-export function initialize(shardId: string, sequenceNumber: string | null, subSequenceNumber: number | null): string {
+/** The real daemon always writes a number here (a Java long: 0 with TRIM_HORIZON), never null. */
+export function initialize(shardId: string, sequenceNumber: string, subSequenceNumber: number): string {
   return JSON.stringify({ action: 'initialize', shardId, sequenceNumber, subSequenceNumber });
 }
 
@@ -69,7 +81,7 @@ export const leaseLost = (): string => JSON.stringify({ action: 'leaseLost' });
 export const shardEnded = (): string => JSON.stringify({ action: 'shardEnded' });
 export const shutdownRequested = (): string => JSON.stringify({ action: 'shutdownRequested' });
 
-function checkpointReply(request: CheckpointRequest, error: string | null): string {
+export function checkpointReply(request: CheckpointRequest, error: string | null): string {
   return JSON.stringify({ action: 'checkpoint', sequenceNumber: request.sequenceNumber, subSequenceNumber: request.subSequenceNumber ?? null, error });
 }
 

@@ -53,3 +53,34 @@ export function throttlingKinesisClient(endpoint: string, refuse: (call: number,
   );
   return { client, control };
 }
+
+export interface GateControl {
+  /** PutRecords calls made so far, and how many are held now. */
+  calls: number;
+  held: number;
+  /** Lets every held call (and every later one) through. */
+  open(): void;
+}
+
+/**
+ * A client to `endpoint` whose PutRecords calls wait until `open()`: a stream that does not keep up,
+ * for as long as a test wants, without a timer.
+ */
+export function gatedKinesisClient(endpoint: string): { client: KinesisClient; control: GateControl } {
+  const client = createKinesisClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  let release: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const control: GateControl = { calls: 0, held: 0, open: () => release() };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PutRecordsCommand') return next(args);
+      control.calls++;
+      control.held++;
+      await opened;
+      control.held--;
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdPutRecords' },
+  );
+  return { client, control };
+}

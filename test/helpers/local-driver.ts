@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { builtInDetectors } from '../../detectors';
 import { checkpointsTable, ensureTable } from '../../src/aws/tables';
-import { StaticAppConfigSource } from '../../src/config/app-config';
+import { StaticAppConfigSource } from '../../src/engine/app-settings';
 import type { DeadLetter, ResponseHistory, ResponseSink } from '../../src/core/ports';
 import { DynamoCheckpointStore } from '../../src/drivers/local/checkpoint-store';
 import { LocalKinesisDriver, type LocalDriverOptions } from '../../src/drivers/local/local-driver';

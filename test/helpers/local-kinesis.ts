@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../src/aws/clients';
 import { ensureStream } from '../../src/aws/stream';
+import { unpack } from '../../src/drivers/local/unpack';
 import { serveLocally, type LocalServer } from './local-server';
 
 export { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-server';
@@ -71,9 +72,18 @@ export interface StreamRecord {
   shardId: string;
   partitionKey: string;
   data: Buffer;
+  /** The Kinesis record's, shared by the user records of an aggregated one. */
+  sequenceNumber: string;
+  /** The user record's place in its aggregated Kinesis record (0 in a plain one). */
+  subSequenceNumber: number;
+  /** Whether it came in a KPL-aggregated Kinesis record. */
+  aggregated: boolean;
 }
 
-/** Every record currently on the stream, shard by shard, oldest first. */
+/**
+ * Every user record currently on the stream, shard by shard, oldest first: KPL-aggregated Kinesis
+ * records are unpacked as the consumers unpack them (src/drivers/local/unpack.ts).
+ */
 export async function readStream(client: KinesisClient, name: string): Promise<StreamRecord[]> {
   const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
   const records: StreamRecord[] = [];
@@ -84,7 +94,19 @@ export async function readStream(client: KinesisClient, name: string): Promise<S
     );
     while (iterator !== undefined) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) records.push({ shardId, partitionKey: r.PartitionKey as string, data: Buffer.from(r.Data as Uint8Array) });
+      const unpacked = unpack(shardId, page.Records ?? [], null);
+      if (unpacked.rejected.length > 0) throw new Error(`records on ${shardId} do not unpack: ${unpacked.rejected.map((r) => r.reason).join('; ')}`);
+      const aggregated = new Set(unpacked.aggregated.map((a) => a.sequenceNumber));
+      for (const r of unpacked.records) {
+        records.push({
+          shardId,
+          partitionKey: r.partitionKey as string,
+          data: Buffer.from(r.data),
+          sequenceNumber: r.sequenceNumber,
+          subSequenceNumber: r.subSequenceNumber ?? 0,
+          aggregated: aggregated.has(r.sequenceNumber),
+        });
+      }
       if ((page.Records ?? []).length === 0) break;
       iterator = page.NextShardIterator;
     }

@@ -19,6 +19,10 @@ export interface RiposteProcess {
   stdout(): string;
   /** The JSON log lines (standard error), parsed. */
   logs(): Record<string, unknown>[];
+  /** The end of standard error as written, JSON or not (a fatal V8 error, an uncaught exception's stack). */
+  stderrTail(chars?: number): string;
+  /** How it exited, once it has: its exit code or the signal that ended it. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** SIGTERM, and the exit code once it has exited. */
   stop(): Promise<number | null>;
 }
@@ -36,15 +40,54 @@ function parseLogs(text: string): Record<string, unknown>[] {
 }
 
 /**
- * `root` is the directory `bin/riposte.js` is run from: the checkout (sources, through tsx) by default,
+ * `root` is the directory `bin/riposte.js` is run from: the checkout (sources, bin/typescript-cache.js) by default,
  * or a directory laid out like the image (a build, no sources).
  */
-export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}, root: string = REPO_ROOT): Promise<RiposteProcess> {
+export interface StartProcessOptions {
+  /** Options after `start`, e.g. ['--driver', 'kcl']. */
+  args?: string[];
+  /** A process group of its own, to kill with whatever it started (`process.kill(-pid)`). */
+  detached?: boolean;
+  /** Options to node itself, before the script, e.g. ['--cpu-prof'] (which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
+}
+
+function startEnv(dataDir: string, extraEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, RIPOSTE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extraEnv };
   for (const key of ['REDIS_URL', 'RIPOSTE_RETRY_QUEUE_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL_DYNAMODB', 'RIPOSTE_USE_AWS']) {
     if (!(key in extraEnv)) delete env[key];
   }
-  const child = spawn(process.execPath, [join(root, 'bin', 'riposte.js'), 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A key given as undefined is left unset (HOST: undefined, for the default address).
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
+}
+
+/**
+ * `riposte start` expected to stop by itself (a failure at start-up): its exit code and output, or a
+ * failure naming what it printed if it is still running after `timeoutMs` (then it is killed).
+ */
+export async function runRiposteUntilExit(dataDir: string, extraEnv: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'riposte.js'), 'start'], { cwd: REPO_ROOT, env: startEnv(dataDir, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), timeoutMs)));
+  try {
+    const code = await Promise.race([exited, late]);
+    if (code === 'running') throw new Error(`riposte start was still running ${timeoutMs} ms after it started; its output:\n${stderr.slice(-3000)}`);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  }
+}
+
+export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}, root: string = REPO_ROOT, options: StartProcessOptions = {}): Promise<RiposteProcess> {
+  const env = startEnv(dataDir, extraEnv);
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'bin', 'riposte.js'), 'start', ...(options.args ?? [])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -52,7 +95,13 @@ export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.Proc
     err += chunk.toString();
     if (err.length > KEEP_CHARS * 2) err = err.slice(err.indexOf('\n', err.length - KEEP_CHARS) + 1);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(code);
+    }),
+  );
   let url: string;
   try {
     url = await waitForValue(
@@ -72,6 +121,8 @@ export async function startRiposteProcess(dataDir: string, extraEnv: NodeJS.Proc
     url,
     stdout: () => out,
     logs: () => parseLogs(err),
+    stderrTail: (chars = 5000) => err.slice(-chars),
+    exit: () => exit,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;

@@ -163,6 +163,46 @@ describe.each(['redis', 'sqs'] as const)('a %s digester killed mid-retry', (kind
   });
 });
 
+describe('a fault that is not the queue', () => {
+  it('ends the loop and reaches onFailed (a store that throws instead of reporting outcomes: a bug), while the queue keeps the message', async () => {
+    const prefix = uniquePrefix('digester-fault');
+    const queue = new RedisRetryQueue(redis, { prefix, visibilityTimeoutMs: 10_000 });
+    try {
+      await queue.enqueue(manyResponses(1));
+      const bug = new TypeError("Cannot read properties of undefined (reading 'status')");
+      let failed: (error: unknown) => void = () => undefined;
+      const reported = new Promise<unknown>((resolve) => (failed = resolve));
+      const digester = new Digester(queue, { writeSettled: async () => Promise.reject(bug) }, { idleMs: 10, onFailed: failed, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      digester.start();
+      expect(await reported).toBe(bug);
+      await digester.stop();
+      expect(digester.stats.queueErrors).toBe(0);
+      expect(await queue.depth()).toBe(1);
+    } finally {
+      await deletePrefix(redis, prefix);
+    }
+  });
+
+  it('a queue that cannot be reached is retried, not reported', async () => {
+    let receives = 0;
+    let twice: () => void = () => undefined;
+    const retried = new Promise<void>((resolve) => (twice = resolve));
+    const unreachable = {
+      receive: async () => {
+        if (++receives === 3) twice(); // the first two failed and were counted
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' });
+      },
+    } as unknown as RetryQueue;
+    const failures: unknown[] = [];
+    const digester = new Digester(unreachable, { writeSettled: async () => [] }, { idleMs: 10, onFailed: (e) => void failures.push(e), logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    digester.start();
+    await retried;
+    await digester.stop();
+    expect(failures).toEqual([]);
+    expect(digester.stats.queueErrors).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('stop', () => {
   it('ends the loop at once, even during an idle pause', async () => {
     const digester = new Digester(new RedisRetryQueue(redis, { prefix: uniquePrefix('stop') }), { writeSettled: async () => [] }, { idleMs: 60_000 });

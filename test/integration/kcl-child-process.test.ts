@@ -29,11 +29,11 @@ import {
 } from '../helpers/kcl-daemon';
 import { localAwsEnv } from '../helpers/local-aws';
 import { ids, referenceResponses } from '../helpers/reference';
-import { scenario } from '../helpers/scenario';
+import { streamTraffic } from '../helpers/stream-traffic';
 
 const SHARD = 'shardId-000000000007';
 const APPS = ['shop', 'bank'];
-const events = scenario({ apps: APPS, startMs: BASE_TIME - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 11 });
+const events = streamTraffic({ apps: APPS, startMs: BASE_TIME - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 11 });
 const records = daemonRecords(events, { aggregate: 3 });
 const batchSize = 150;
 
@@ -94,7 +94,7 @@ it('is started the way the daemon starts it: kcl.properties executableName, in t
 it('plays a whole shard: the responses of an uninterrupted run, only protocol lines on stdout though a dependency prints, exit on EOF', async () => {
   const table = await dynamo.responsesTable();
   const child = spawnChild(childEnv(table, { NODE_OPTIONS: `--require tsx/cjs --require ${join(REPO_ROOT, 'test', 'fixtures', 'noisy-dependency.ts')}` }));
-  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
+  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
   const requests: CheckpointRequest[] = [];
   for (const batch of batches(records, batchSize)) requests.push(...(await child.daemon.perform(processRecords(batch, 1200))));
   expect(await child.daemon.perform(shardEnded())).toEqual([{ action: 'checkpoint', sequenceNumber: null }]);
@@ -115,7 +115,7 @@ it('a child killed between batches: the next one, initialized at the checkpoint,
   const killAfter = Math.floor(all.length / 2) + 1;
 
   const first = spawnChild(childEnv(table));
-  await first.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
+  await first.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
   let acknowledged: CheckpointRequest | null = null;
   for (const batch of all.slice(0, killAfter)) {
     const requests = await first.daemon.perform(processRecords(batch));
@@ -134,7 +134,7 @@ it('a child killed between batches: the next one, initialized at the checkpoint,
   expect(rest.length).toBeGreaterThan(records.length - deliveredBefore); // some records are read twice: the checkpoint trails
 
   const second = spawnChild(childEnv(table));
-  await second.daemon.perform(initialize(SHARD, checkpoint.sequenceNumber, checkpoint.subSequenceNumber ?? null));
+  await second.daemon.perform(initialize(SHARD, checkpoint.sequenceNumber, checkpoint.subSequenceNumber ?? 0));
   for (const batch of batches(rest, batchSize)) await second.daemon.perform(processRecords(batch));
   await second.daemon.perform(shardEnded());
   second.daemon.end();
@@ -148,7 +148,7 @@ it('a child killed between batches: the next one, initialized at the checkpoint,
 it('when the daemon goes away while a write is being retried, the child exits promptly without checkpointing', async () => {
   const table = await dynamo.responsesTable();
   const child = spawnChild(childEnv(table, { RIPOSTE_RESPONSES_TABLE: 'no-such-table' }));
-  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
+  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
   child.daemon.send(processRecords(records.slice(0, 300)));
   await new Promise((resolve) => setTimeout(resolve, 500));
   const closedAt = Date.now();
@@ -174,7 +174,7 @@ function guesses(appId: string, ip: string, from: number) {
 
 async function playOneBatch(env: NodeJS.ProcessEnv, events: readonly object[]): Promise<void> {
   const child = spawnChild(env);
-  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', null));
+  await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
   await child.daemon.perform(processRecords(daemonRecords(events)));
   await child.daemon.perform(leaseLost());
   child.daemon.end();

@@ -16,7 +16,7 @@ import { useLocalAws } from '../helpers/local-aws';
 import { eventEntries, putRecords } from '../helpers/local-kinesis';
 import { checkpointTable } from '../helpers/local-driver';
 import { ids, referenceResponses } from '../helpers/reference';
-import { scenario } from '../helpers/scenario';
+import { streamTraffic } from '../helpers/stream-traffic';
 import { waitFor } from '../helpers/wait';
 
 const APPS = ['shop', 'bank', 'blog', 'forum'];
@@ -69,7 +69,7 @@ function startConsumer(env: NodeJS.ProcessEnv): Consumer {
 it(`killed ${KILLS} times at random points and restarted: the responses of an uninterrupted run, none lost, none doubled`, async () => {
   const [stream, checkpoints, responses] = await Promise.all([aws.kinesis.stream(3), checkpointTable(aws.dynamo.client()), aws.dynamo.responsesTable()]);
   await ensureTable(aws.dynamo.client(), appsTable('kill-apps'));
-  const events = scenario({ apps: APPS, startMs: Date.now() - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 31 });
+  const events = streamTraffic({ apps: APPS, startMs: Date.now() - 3 * 3600_000, spanSeconds: 2 * 3600, seed: 31 });
   const puts = await putRecords(aws.kinesis.client(), stream, eventEntries(events));
   const expected = ids(await referenceResponses(events));
   const env = aws.childEnv({

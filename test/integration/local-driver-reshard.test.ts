@@ -7,7 +7,7 @@ import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { useLocalAws } from '../helpers/local-aws';
 import { eventEntries, putRecords, type PutResult } from '../helpers/local-kinesis';
 import { checkpointTable, testDriver } from '../helpers/local-driver';
-import { scenario } from '../helpers/scenario';
+import { streamTraffic } from '../helpers/stream-traffic';
 import { waitFor } from '../helpers/wait';
 import { ensureStream } from '../../src/aws/stream';
 
@@ -17,7 +17,7 @@ it('a shard split while events flow: every event read once, the parent to its en
   const client = aws.kinesis.client();
   const [stream, table] = await Promise.all([aws.kinesis.stream(2), checkpointTable(aws.dynamo.client())]);
   const apps = Array.from({ length: 16 }, (_, i) => `app-${i}`);
-  const events = scenario({ apps, startMs: Date.now() - 3 * 3600_000, spanSeconds: 1500, seed: 21 });
+  const events = streamTraffic({ apps, startMs: Date.now() - 3 * 3600_000, spanSeconds: 1500, seed: 21 });
   // Small reads and frequent shard listings: the children appear while their parent still has
   // records to read, so a driver that did not wait for the parent would start them early.
   const t = testDriver({ kinesis: client, dynamo: aws.dynamo.client(), stream, table, options: { maxRecords: 100, shardSyncIntervalMs: 100 } });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StaticAppConfigSource } from '../../src/config/app-config';
+import { StaticAppConfigSource } from '../../src/engine/app-settings';
 import { ShardProcessor } from '../../src/engine/processor';
 import { startPlaybooks, type LivePlaybooks } from '../../src/playbooks/load';
 import { custom, times, toRecords } from '../../src/testing/factories';

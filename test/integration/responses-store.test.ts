@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../src/aws/clients';
 import { DynamoResponseStore, ResponseWriteError } from '../../src/sinks/dynamodb/responses-store';
+import { faultyDynamoClient } from '../helpers/dynamo-faults';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
 import { makeResponse, manyResponses, T0 } from '../helpers/responses';
 
@@ -177,5 +178,36 @@ describe('recent (repeat-offender history)', () => {
 
     const got = await store.recent('app-1', T0 - 2 * 3600_000);
     expect(got.map((r) => r.id).sort()).toEqual([stillInForce.id, recentOne.id].sort());
+  });
+});
+
+describe('the generation of an application (what the agent API cache checks)', () => {
+  it('is raised after each write that lands and after each revocation, per application, and no query meets it', async () => {
+    const { store } = await freshStore();
+    expect(await store.generation('app-1')).toBe(0);
+    const [a, b] = manyResponses(2);
+    await store.write([a!]);
+    const afterWrite = await store.generation('app-1');
+    expect(afterWrite).toBeGreaterThan(0);
+    await store.revoke(a!.appId, a!.id, T0 + 5000);
+    const afterRevoke = await store.generation('app-1');
+    expect(afterRevoke).toBeGreaterThan(afterWrite);
+    await store.write([b!]);
+    expect(await store.generation('app-1')).toBeGreaterThan(afterRevoke);
+    expect(await store.generation('app-2')).toBe(0);
+    expect((await store.changes('app-1', null, 100)).map((r) => r.id).sort()).toEqual([a!.id, b!.id].sort());
+    expect(await store.recent('app-1', 0)).toHaveLength(2);
+    expect(await store.get('app-1', '#generation')).toBeUndefined();
+    expect(await store.revoke('app-1', '#generation', T0)).toBeUndefined();
+  });
+
+  it('a write whose generation cannot be raised counts as failed, so it is written again', async () => {
+    const table = await dynamo.responsesTable();
+    const faulty = faultyDynamoClient({ throttle: 1, lostReply: 0, commands: ['UpdateItemCommand'] }, { endpoint: dynamo.endpoint, maxAttempts: 1 });
+    const store = new DynamoResponseStore(faulty.client, table);
+    const [r] = manyResponses(1);
+    const [outcome] = await store.writeSettled([r!]);
+    expect(outcome?.status).toBe('failed');
+    expect(await new DynamoResponseStore(dynamo.client(), table).get(r!.appId, r!.id)).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type Redis from 'ioredis';
 import { DynamoResponseStore, ResponseWriteError } from '../../src/sinks/dynamodb/responses-store';
-import { QueuedResponseSink } from '../../src/sinks/queued-sink';
+import { QueuedResponseSink } from '../../src/retry/queued-sink';
 import { seededRandom } from '../../src/testing/random';
 import { Digester } from '../../src/retry/digester';
 import type { RetryQueue } from '../../src/retry/retry-queue';

@@ -7,7 +7,7 @@ import { DigesterStats } from '../../src/retry/digester';
 import { retryQueueFromEnv } from '../../src/retry/from-env';
 import { RedisRetryQueue } from '../../src/retry/redis-queue';
 import { StoreStats } from '../../src/sinks/dynamodb/responses-store';
-import { QueuedSinkStats } from '../../src/sinks/queued-sink';
+import { QueuedSinkStats } from '../../src/retry/queued-sink';
 import { connectRedis, deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { manyResponses } from '../helpers/responses';
 

@@ -15,7 +15,8 @@
  */
 import type { Logger } from '../../core/ports';
 import { deadLetterOf, samePosition, type Position, type ShardRecord } from '../../engine/types';
-import { Backoff, sleep, type BackoffOptions } from '../backoff';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/backoff';
+import { backoffPolicy, retrying } from '../../shared/retry';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
 import { classifyCheckpointError } from './messages';
@@ -86,18 +87,18 @@ export class KclRecordProcessor implements KclHandler {
    */
   async shardEnded(checkpointer: Checkpointer): Promise<void> {
     this.logger.info({ shardId: this.shardId }, 'shard ended: checkpointing at its end');
-    const backoff = new Backoff(this.options.backoff);
-    while (this.mayCheckpoint) {
-      const error = await checkpointer.checkpoint(null);
-      if (error === null) break;
-      const kind = classifyCheckpointError(error);
-      if (kind !== 'retry-later' && kind !== 'unknown') {
-        this.onCheckpointError(error, null);
-        break;
-      }
-      const delayMs = backoff.next();
-      this.logger.warn({ shardId: this.shardId, error, retryInMs: delayMs }, 'end-of-shard checkpoint failed; trying again (the child shards wait for it)');
-      await sleep(delayMs, this.options.signal);
+    const checkpointEnd = async (): Promise<void> => {
+      const error = this.mayCheckpoint ? await checkpointer.checkpoint(null) : null;
+      if (error !== null) throw new CheckpointRefused(error);
+    };
+    const retryable = (error: unknown): boolean => error instanceof CheckpointRefused && ['retry-later', 'unknown'].includes(classifyCheckpointError(error.message));
+    const onRetry = (error: unknown, next: { delayMs: number }): void =>
+      this.logger.warn({ shardId: this.shardId, error: (error as Error).message, retryInMs: next.delayMs }, 'end-of-shard checkpoint failed; trying again (the child shards wait for it)');
+    try {
+      await retrying(checkpointEnd, backoffPolicy(this.options.backoff ?? DEFAULT_BACKOFF, Infinity, retryable), { signal: this.options.signal, onRetry });
+    } catch (error) {
+      if (!(error instanceof CheckpointRefused)) throw error;
+      this.onCheckpointError(error.message, null);
     }
     this.pipeline?.close();
   }
@@ -147,4 +148,9 @@ export class KclRecordProcessor implements KclHandler {
     }
     return this.pipeline;
   }
+}
+
+/** The daemon's refusal of a checkpoint, as an error: its message is the exception the daemon named. */
+class CheckpointRefused extends Error {
+  override readonly name = 'CheckpointRefused';
 }

@@ -9,7 +9,7 @@
  * `SHARD_END` marks a closed shard read to its end: its children may start.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../aws/clients';
 import type { Position } from '../../engine/types';
 
@@ -50,24 +50,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   async all(): Promise<Map<string, StoredCheckpoint>> {
     const found = new Map<string, StoredCheckpoint>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc
-        .send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'streamName = :s',
-            ExpressionAttributeValues: { ':s': this.streamName },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new Error(`checkpoints table ${this.tableName}: ${(error as Error).message} (does it exist? riposte init creates it)`, { cause: error });
-        });
-      for (const item of (page.Items ?? []) as CheckpointItem[]) found.set(item.shardId, fromItem(item));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
+    const pages = paginateQuery(
+      { client: this.doc },
+      { TableName: this.tableName, KeyConditionExpression: 'streamName = :s', ExpressionAttributeValues: { ':s': this.streamName }, ConsistentRead: true },
+    );
+    try {
+      for await (const page of pages) for (const item of (page.Items ?? []) as CheckpointItem[]) found.set(item.shardId, fromItem(item));
+    } catch (error) {
+      throw new Error(`checkpoints table ${this.tableName}: ${(error as Error).message} (does it exist? riposte init creates it)`, { cause: error });
+    }
     return found;
   }
 

@@ -16,11 +16,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { ListShardsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
+import { interval, merge, ReplaySubject, takeUntil, type Subscription } from 'rxjs';
 import type { Logger } from '../../core/ports';
 import type { Position } from '../../engine/types';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/backoff';
+import { abortOf, coalesced, unrefScheduler } from '../../shared/rx';
 import type { DriverDependencies } from '../dependencies';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store';
+import { KINESIS_READ_PACING, type ReadPacing } from './read-pacing';
 import { ShardReader, type BatchInfo, type ReaderEnd, type ShardReaderSettings } from './shard-reader';
 
 export interface LocalDriverOptions {
@@ -32,6 +35,17 @@ export interface LocalDriverOptions {
   initialPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** GetRecords Limit (Kinesis allows up to 10,000). */
   maxRecords?: number;
+  /**
+   * Bytes of records one GetRecords is planned to bring back: the Limit of each call is cut to what
+   * fits, at the size of the largest records lately read (shard-reader.ts, `nextLimit`).
+   */
+  maxBytesPerRead?: number;
+  /**
+   * How GetRecords calls are spaced: `KINESIS_READ_PACING` (the default: real Kinesis's per-shard
+   * limits, which it throttles beyond) or `EMBEDDED_READ_PACING` (no byte pacing, for the embedded
+   * kinesalite, which takes in more than a shard would and imposes no read limit).
+   */
+  readPacing?: ReadPacing;
   /** Wait after an empty read when nothing is behind. */
   idleTimeBetweenReadsMs?: number;
   shardSyncIntervalMs?: number;
@@ -44,6 +58,11 @@ export interface LocalDriverOptions {
 export const LOCAL_DRIVER_DEFAULTS = {
   initialPosition: 'TRIM_HORIZON',
   maxRecords: 10_000,
+  // Kinesis answers at most 10 MiB a call, kinesalite as much as the Limit brings (one answer of
+  // 10,000 records of 1 MiB cannot even be serialised). One read's worth is what the reader holds
+  // in memory; a smaller read costs no throughput on Kinesis (reads are paced by bytes, 2 MB/s) and
+  // is waited for less. 1 MiB: one record of Kinesis's largest.
+  maxBytesPerRead: 1024 * 1024,
   // Kinesis allows 5 reads a second per shard; a caught-up shard is read that often, so a new report
   // waits at most ~200 ms to be read (the bulk of the detection latency, bench/detection-latency.ts).
   idleTimeBetweenReadsMs: 200,
@@ -59,7 +78,7 @@ export interface LocalDriverEvents {
   /** A shard's reader found nothing more to read: all its records so far are processed. */
   caughtUp: [{ shardId: string }];
   shardFinished: [{ shardId: string; end: ReaderEnd }];
-  /** A reader failed unexpectedly (a bug): the driver stops. */
+  /** A reader failed on something no retry mends (a bug, an access denial, a missing table): the driver stops. */
   failed: [{ shardId: string; error: unknown }];
 }
 
@@ -76,9 +95,11 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
   private readonly finished = new Set<string>();
   private readonly settings: ShardReaderSettings;
   private readonly logger: Logger;
+  /** The listing in flight (or the last one), for `stop()` to wait for. */
   private syncing: Promise<void> | null = null;
-  private syncAgain = false;
-  private syncTimer: NodeJS.Timeout | undefined;
+  /** Listings asked for (a shard finished); one asked for before the syncs are subscribed is replayed to them. */
+  private readonly syncRequests = new ReplaySubject<void>(1);
+  private syncs: Subscription | undefined;
   private started = false;
   private stopped: Promise<void> | null = null;
 
@@ -88,9 +109,9 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
     this.settings = {
       initialPosition: options.initialPosition ?? LOCAL_DRIVER_DEFAULTS.initialPosition,
       maxRecords: options.maxRecords ?? LOCAL_DRIVER_DEFAULTS.maxRecords,
+      maxBytesPerRead: options.maxBytesPerRead ?? LOCAL_DRIVER_DEFAULTS.maxBytesPerRead,
       idleTimeBetweenReadsMs: options.idleTimeBetweenReadsMs ?? LOCAL_DRIVER_DEFAULTS.idleTimeBetweenReadsMs,
-      minTimeBetweenReadsMs: 200,
-      maxReadBytesPerSecond: 2 * 1024 * 1024,
+      ...(options.readPacing ?? KINESIS_READ_PACING),
       readBackoff: options.readBackoff ?? { initialMs: 500, maxMs: 10_000 },
       writeBackoff: options.writeBackoff ?? DEFAULT_BACKOFF,
     };
@@ -101,14 +122,14 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
     if (this.started) throw new Error('the local driver was started already');
     this.started = true;
     await this.runSync();
-    this.scheduleSync();
+    this.syncs = this.syncInBackground();
     this.logger.info({ stream: this.options.streamName, reading: [...this.running.keys()] }, 'local driver started');
   }
 
   /** Stops gracefully; resolves once every reader has stopped. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      clearTimeout(this.syncTimer);
+      this.syncs?.unsubscribe();
       this.stopController.abort(new Error('the local driver is stopping'));
       const deadline = setTimeout(() => this.abortController.abort(new Error('stop deadline passed')), this.options.stopDeadlineMs ?? LOCAL_DRIVER_DEFAULTS.stopDeadlineMs);
       try {
@@ -144,36 +165,22 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
     return this.finished;
   }
 
-  private scheduleSync(): void {
-    if (this.stopController.signal.aborted) return;
-    this.syncTimer = setTimeout(() => {
-      this.requestSync();
-      this.scheduleSync();
-    }, this.options.shardSyncIntervalMs ?? LOCAL_DRIVER_DEFAULTS.shardSyncIntervalMs);
-    // An embedded driver must not keep its host process alive on its own.
-    this.syncTimer.unref();
+  /** Lists again when asked and every `shardSyncIntervalMs`, one listing at a time (shared/rx.ts `coalesced`). */
+  private syncInBackground(): Subscription {
+    const asked = merge(this.syncRequests, interval(this.options.shardSyncIntervalMs ?? LOCAL_DRIVER_DEFAULTS.shardSyncIntervalMs, unrefScheduler));
+    const failed = (error: unknown): void => this.logger.warn({ stream: this.options.streamName, err: error }, 'listing shards failed; trying again later');
+    return coalesced(asked, () => this.runSync(), failed)
+      .pipe(takeUntil(abortOf(this.stopController.signal)))
+      .subscribe();
   }
 
   private requestSync(): void {
-    if (this.stopController.signal.aborted) return;
-    if (this.syncing !== null) {
-      this.syncAgain = true;
-      return;
-    }
-    this.runSync().catch((error: unknown) => this.logger.warn({ stream: this.options.streamName, err: error }, 'listing shards failed; trying again later'));
+    this.syncRequests.next();
   }
 
-  /** One listing at a time: one asked for while another runs follows it. Rejects if this one fails. */
   private runSync(): Promise<void> {
-    const syncing = this.sync().finally(() => {
-      this.syncing = null;
-      if (this.syncAgain) {
-        this.syncAgain = false;
-        this.requestSync();
-      }
-    });
-    this.syncing = syncing;
-    return syncing;
+    this.syncing = this.sync();
+    return this.syncing;
   }
 
   /** Lists the shards and starts a reader for each one that is ready and not finished. */
@@ -236,6 +243,7 @@ export class LocalKinesisDriver extends EventEmitter<LocalDriverEvents> {
     this.running.set(id, { reader, done });
   }
 
+  /** Paged by hand: the Kinesis SDK has no paginateListShards (a NextToken excludes the StreamName, which its paginators cannot say). */
   private async listShards(): Promise<Shard[]> {
     const shards: Shard[] = [];
     let token: string | undefined;

@@ -5,9 +5,13 @@
  * trails the newest record by the longest window (README, "What makes it correct"): a restart re-reads from there and
  * rebuilds the same windows.
  *
- * Kinesis limits, per shard: 5 GetRecords calls a second and 2 MB/s read, at most 10,000 records a
- * call. Calls are spaced accordingly; ProvisionedThroughputExceededException (another reader on the
- * stream) and other failures back off exponentially; an expired iterator is renewed after the last
+ * Kinesis limits, per shard: 5 GetRecords calls a second and 2 MB/s read, at most 10,000 records and
+ * 10 MiB a call. Calls are spaced accordingly (`readDelayMs`; the byte pacing is off on the embedded
+ * kinesalite, which imposes no read limit), and each asks for no more records than fit in
+ * `maxBytesPerRead` (`nextLimit`): kinesalite caps nothing in bytes, and a reader behind a flood of big
+ * records would otherwise be handed all of it at once; ProvisionedThroughputExceededException (another reader on the
+ * stream) and other passing failures back off exponentially, while a refusal no retry can mend (an access denial, a
+ * validation error: shared/retry.ts) ends the reader; an expired iterator is renewed after the last
  * record read. An empty answer with nothing behind waits `idleTimeBetweenReadsMs`.
  */
 import {
@@ -17,27 +21,30 @@ import {
   InvalidArgumentException,
   ProvisionedThroughputExceededException,
   ResourceNotFoundException,
+  type GetRecordsCommandOutput,
   type GetShardIteratorCommandInput,
   type KinesisClient,
   type Shard,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../../core/ports';
+import { KINESIS_RECORD_BYTES } from '../../aws/stream';
 import { samePosition, type Position } from '../../engine/types';
-import { Backoff, isAbort, sleep, untilDone, type BackoffOptions } from '../backoff';
+import { isAbort } from '../../core/abort';
+import { sleep, type BackoffOptions } from '../../shared/backoff';
+import { backoffPolicy, logRetries, retrying, type RetryPolicy } from '../../shared/retry';
 import type { DriverDependencies } from '../dependencies';
 import { ShardPipeline } from '../shard-pipeline';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store';
+import { readDelayMs, type ReadPacing } from './read-pacing';
 import { unpack } from './unpack';
 
-export interface ShardReaderSettings {
+export interface ShardReaderSettings extends ReadPacing {
   initialPosition: 'TRIM_HORIZON' | 'LATEST';
   maxRecords: number;
+  /** Bytes of records one GetRecords is planned to bring back (nextLimit). */
+  maxBytesPerRead: number;
   idleTimeBetweenReadsMs: number;
-  /** Kinesis allows 5 GetRecords calls a second per shard. */
-  minTimeBetweenReadsMs: number;
-  /** Kinesis serves 2 MB/s per shard to a reader. */
-  maxReadBytesPerSecond: number;
   readBackoff: BackoffOptions;
   writeBackoff: BackoffOptions;
 }
@@ -95,6 +102,13 @@ export class ShardReader {
   private idle = false;
   private lastCallAt = 0;
   private lastCallBytes = 0;
+  /** Kinesis reads: retried for as long as they fail transiently; an expired iterator, a gone shard and the like come back at once. */
+  private readonly readPolicy: RetryPolicy;
+  /**
+   * The record size the next read plans for: at first the largest a record can be, then the largest
+   * of the last read, never less than half the size planned before (nextLimit).
+   */
+  private plannedRecordBytes = KINESIS_RECORD_BYTES;
 
   constructor(
     readonly shard: Shard,
@@ -105,6 +119,7 @@ export class ShardReader {
     this.logger = ctx.deps.logger;
     this.pipeline = new ShardPipeline(this.shardId, ctx.deps, ctx.settings.writeBackoff);
     if (start?.kind === 'position') this.committed = start.position;
+    this.readPolicy = backoffPolicy(ctx.settings.readBackoff);
   }
 
   /** The sequence number of the last Kinesis record read, processed, written and checkpointed (as far as safe), if any. */
@@ -127,12 +142,17 @@ export class ShardReader {
     const { kinesis, settings, stopSignal } = this.ctx;
     let iterator = await this.iterator(this.resumeRequest());
     if (iterator === undefined) return 'gone';
-    const backoff = new Backoff(settings.readBackoff);
+    const onRetry = (error: unknown, next: { attempt: number; delayMs: number }): void => {
+      const throttled = error instanceof ProvisionedThroughputExceededException;
+      this.logger[throttled ? 'info' : 'warn']({ shardId: this.shardId, attempt: next.attempt, retryInMs: next.delayMs, err: error }, throttled ? 'read throughput exceeded; backing off' : 'GetRecords failed; retrying');
+    };
     while (!stopSignal.aborted) {
-      await this.pace();
-      let result;
+      const request = new GetRecordsCommand({ ShardIterator: iterator, Limit: this.nextLimit() });
+      // Paced inside the attempt: a retry is a call like any other.
+      const getRecords = async (): Promise<GetRecordsCommandOutput> => (await this.pace(), kinesis.send(request, { abortSignal: stopSignal }));
+      let result: GetRecordsCommandOutput;
       try {
-        result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.maxRecords }), { abortSignal: stopSignal });
+        result = await retrying(getRecords, this.readPolicy, { signal: stopSignal, onRetry });
       } catch (error) {
         if (isAbort(error, stopSignal)) break;
         if (error instanceof ExpiredIteratorException) {
@@ -145,15 +165,10 @@ export class ShardReader {
           this.logger.error({ shardId: this.shardId, err: error }, 'shard or stream no longer exists; stopped reading it');
           return 'gone';
         }
-        const delayMs = backoff.next();
-        const throttled = error instanceof ProvisionedThroughputExceededException;
-        this.logger[throttled ? 'info' : 'warn']({ shardId: this.shardId, retryInMs: delayMs, err: error }, throttled ? 'read throughput exceeded; backing off' : 'GetRecords failed; retrying');
-        await sleep(delayMs, stopSignal);
-        continue;
+        throw error;
       }
-      backoff.reset();
       const kinesisRecords = result.Records ?? [];
-      this.lastCallBytes = kinesisRecords.reduce((n, r) => n + (r.Data?.byteLength ?? 0), 0);
+      this.sized(kinesisRecords);
       const behind = result.MillisBehindLatest ?? 0;
       this.pipeline.processor.stats.millisBehindLatest = behind;
       if (kinesisRecords.length > 0) await this.process(kinesisRecords, behind);
@@ -232,50 +247,60 @@ export class ShardReader {
 
   private async iterator(request: Omit<GetShardIteratorCommandInput, 'StreamName' | 'ShardId'>): Promise<string | undefined> {
     this.ctx.observer.started(this.shardId, request.StartingSequenceNumber === undefined ? String(request.ShardIteratorType) : `${request.ShardIteratorType} ${request.StartingSequenceNumber}`);
-    const backoff = new Backoff(this.ctx.settings.readBackoff);
-    for (;;) {
-      try {
-        const out = await this.ctx.kinesis.send(
-          new GetShardIteratorCommand({ StreamName: this.ctx.streamName, ShardId: this.shardId, ...request }),
-          { abortSignal: this.ctx.stopSignal },
-        );
-        return out.ShardIterator as string;
-      } catch (error) {
-        if (isAbort(error, this.ctx.stopSignal)) throw error;
-        if (error instanceof ResourceNotFoundException) {
-          this.logger.error({ shardId: this.shardId, err: error }, 'shard or stream no longer exists; not reading it');
-          return undefined;
-        }
-        if (error instanceof InvalidArgumentException && request.StartingSequenceNumber !== undefined) {
-          // The checkpoint fell out of the stream's retention: what is left starts at the horizon.
-          this.logger.error({ shardId: this.shardId, request, err: error }, 'cannot resume at the checkpoint (past retention?); reading from the oldest record instead');
-          request = { ShardIteratorType: 'TRIM_HORIZON' };
-          this.skipThrough = null;
-          continue;
-        }
-        const delayMs = backoff.next();
-        this.logger.warn({ shardId: this.shardId, retryInMs: delayMs, err: error }, 'GetShardIterator failed; retrying');
-        await sleep(delayMs, this.ctx.stopSignal);
-      }
+    const get = (from: typeof request): Promise<string> =>
+      retrying(
+        async () => (await this.ctx.kinesis.send(new GetShardIteratorCommand({ StreamName: this.ctx.streamName, ShardId: this.shardId, ...from }), { abortSignal: this.ctx.stopSignal })).ShardIterator as string,
+        this.readPolicy,
+        { signal: this.ctx.stopSignal, onRetry: logRetries(this.logger, { shardId: this.shardId }, 'GetShardIterator failed; retrying') },
+      );
+    try {
+      return await get(request).catch((error: unknown) => {
+        if (!(error instanceof InvalidArgumentException && request.StartingSequenceNumber !== undefined)) throw error;
+        // The checkpoint fell out of the stream's retention: what is left starts at the horizon.
+        this.logger.error({ shardId: this.shardId, request, err: error }, 'cannot resume at the checkpoint (past retention?); reading from the oldest record instead');
+        this.skipThrough = null;
+        return get({ ShardIteratorType: 'TRIM_HORIZON' });
+      });
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      this.logger.error({ shardId: this.shardId, err: error }, 'shard or stream no longer exists; not reading it');
+      return undefined;
     }
   }
 
-  /** Spaces GetRecords calls: at most 5 a second, and no faster than 2 MB/s of data. */
+  /**
+   * The Limit of the next GetRecords: as many records as fit in `maxBytesPerRead` at the planned record
+   * size, at least one. GetRecords takes a count, not bytes, so the size is a forecast from the records
+   * read last; it may fall by half a read at most, so that a reader that saw only small records for a
+   * moment does not ask for thousands of records at once when the big ones come back.
+   */
+  private nextLimit(): number {
+    const { maxRecords, maxBytesPerRead } = this.ctx.settings;
+    return Math.max(1, Math.min(maxRecords, Math.floor(maxBytesPerRead / this.plannedRecordBytes)));
+  }
+
+  /** Takes the measure of a read: its bytes for the pacing, its largest record for the next Limit. */
+  private sized(records: readonly KinesisRecord[]): void {
+    let bytes = 0;
+    let largest = 0;
+    for (const r of records) {
+      const size = r.Data?.byteLength ?? 0;
+      bytes += size;
+      if (size > largest) largest = size;
+    }
+    this.lastCallBytes = bytes;
+    if (records.length > 0) this.plannedRecordBytes = Math.max(largest, this.plannedRecordBytes / 2, 1);
+  }
+
+  /** Spaces GetRecords calls as the settings' pacing says (`readDelayMs`). */
   private async pace(): Promise<void> {
-    const { minTimeBetweenReadsMs, maxReadBytesPerSecond } = this.ctx.settings;
-    const spacing = Math.max(minTimeBetweenReadsMs, (this.lastCallBytes / maxReadBytesPerSecond) * 1000);
-    const wait = this.lastCallAt + spacing - Date.now();
+    const wait = readDelayMs(this.ctx.settings, { atMs: this.lastCallAt, bytes: this.lastCallBytes }, Date.now());
     if (wait > 0) await sleep(wait, this.ctx.stopSignal).catch(() => undefined);
     this.lastCallAt = Date.now();
   }
 
   private durably(what: string, attempt: () => Promise<void>): Promise<void> {
-    return untilDone(attempt, {
-      backoff: this.ctx.settings.writeBackoff,
-      signal: this.ctx.abortSignal,
-      logger: this.logger,
-      context: { shardId: this.shardId },
-      message: `could not ${what}; retrying`,
-    });
+    const onRetry = logRetries(this.logger, { shardId: this.shardId }, `could not ${what}; retrying`);
+    return retrying(attempt, backoffPolicy(this.ctx.settings.writeBackoff), { signal: this.ctx.abortSignal, onRetry });
   }
 }

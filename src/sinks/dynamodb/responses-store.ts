@@ -12,19 +12,26 @@
  * but one existing item cancels the whole transaction, it costs twice the write units, and replays
  * are the common case after a restart. Responses are rare next to events (a batch yields a handful),
  * so a few puts in flight at once cost nothing a batch would save.
+ *
+ * Beside the responses, one item per application counts its changes: `id = "#generation"`, raised
+ * (ADD) once per application after each write call's puts have landed and after each revocation. The
+ * agent API's cache compares it with the generation its cached reads were taken at
+ * (src/cache/generation-checked-cache.ts), so a read cached before a change is never served for long,
+ * even when the change's invalidation was lost (Redis away, or back with old data). The item has no
+ * `expiresAtMs` nor `changeKey`, so it is in neither index, and no query of responses meets it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../aws/clients';
-import { changeKeyOf, monotonicClock, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
+import { changeKeyOf, monotonicClock, type HistoryPage, type ResponseHistory, type ResponseReader, type ResponseSink, type StoredResponse } from '../../core/ports';
 import { responseFields, type SecurityResponse } from '../../core/response';
-import { mapBounded } from '../map-bounded';
+import { mapBounded } from '../../shared/map-bounded';
 
 export interface DynamoResponseStoreOptions {
   /**
    * How long an item outlives its expiry, in seconds, before the table's TTL may delete it: the
    * longest repeat-offender look-back any application uses. Default 90 days, the largest look-back
-   * an application may configure (src/config/app-config.ts).
+   * an application may configure (src/engine/app-settings.ts).
    */
   retentionSeconds?: number;
   /** Time of writes and revocations (epoch ms): the changeKey's first part. */
@@ -34,6 +41,9 @@ export interface DynamoResponseStoreOptions {
 }
 
 const DEFAULT_RETENTION_SECONDS = 90 * 86400;
+
+/** The id of an application's generation item; response ids are base64url, so never this. */
+const GENERATION_ID = '#generation';
 
 /** Outcome of one response's write. */
 export type PutOutcome =
@@ -122,15 +132,47 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     if (error !== undefined) throw error;
   }
 
-  /** Writes each response and says what became of it; never rejects. */
+  /**
+   * Writes each response and says what became of it; never rejects. Each application whose responses
+   * landed (or were there already: a retry may follow a write whose generation was not raised) has its
+   * generation raised once; if that fails, its responses count as failed, to be written again.
+   */
   async writeSettled(responses: readonly SecurityResponse[]): Promise<PutOutcome[]> {
-    return mapBounded(responses, this.concurrency, async (response): Promise<PutOutcome> => {
+    const outcomes = await mapBounded(responses, this.concurrency, async (response): Promise<PutOutcome> => {
       try {
         return { response, status: await this.put(response) };
       } catch (error) {
         return { response, status: 'failed', error };
       }
     });
+    const landed = [...new Set(outcomes.filter((o) => o.status !== 'failed').map((o) => o.response.appId))];
+    const bumps = await mapBounded(landed, this.concurrency, (appId) => this.bumpGeneration(appId).then(() => undefined, (error: unknown) => ({ appId, error })));
+    for (const failure of bumps) {
+      if (failure === undefined) continue;
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i] as PutOutcome;
+        if (o.status !== 'failed' && o.response.appId === failure.appId) outcomes[i] = { response: o.response, status: 'failed', error: failure.error };
+      }
+    }
+    return outcomes;
+  }
+
+  async generation(appId: string): Promise<number> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { appId, id: GENERATION_ID }, ConsistentRead: true }));
+    const value: unknown = Item?.generation;
+    return typeof value === 'number' ? value : 0;
+  }
+
+  private async bumpGeneration(appId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { appId, id: GENERATION_ID },
+        UpdateExpression: 'ADD #g :one',
+        ExpressionAttributeNames: { '#g': 'generation' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
   }
 
   /** One conditional put: 'written' when it created the item, 'exists' when the id was there already. */
@@ -161,13 +203,23 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     }
   }
 
-  /** Every response of `appId` expiring at or after `sinceMs`, revoked ones included (ResponseHistory). */
-  async recent(appId: string, sinceMs: number): Promise<readonly SecurityResponse[]> {
-    return this.queryAll({
-      IndexName: 'byExpiry',
-      KeyConditionExpression: 'appId = :a AND expiresAtMs >= :since',
-      ExpressionAttributeValues: { ':a': appId, ':since': sinceMs },
-    });
+  /** Every response of `appId` expiring at or after `sinceMs`, revoked ones included. */
+  async recent(appId: string, sinceMs: number): Promise<readonly StoredResponse[]> {
+    return this.queryAll(recentQuery(appId, sinceMs));
+  }
+
+  /** One page of `recent`, soonest expiry first (ResponseHistory); `next` is DynamoDB's LastEvaluatedKey as JSON. */
+  async recentPage(appId: string, sinceMs: number, after: string | undefined, limit: number): Promise<HistoryPage> {
+    const page = await this.doc.send(
+      new QueryCommand({
+        ...recentQuery(appId, sinceMs),
+        TableName: this.tableName,
+        ConsistentRead: true,
+        Limit: limit,
+        ExclusiveStartKey: after === undefined ? undefined : (JSON.parse(after) as Record<string, unknown>),
+      }),
+    );
+    return { responses: (page.Items ?? []).map((item) => toStored(item as ResponseItem)), next: page.LastEvaluatedKey === undefined ? undefined : JSON.stringify(page.LastEvaluatedKey) };
   }
 
   async active(appId: string, nowMs: number): Promise<StoredResponse[]> {
@@ -190,13 +242,16 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
   }
 
   async get(appId: string, id: string): Promise<StoredResponse | undefined> {
+    if (id === GENERATION_ID) return undefined;
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { appId, id }, ConsistentRead: true }));
     return Item === undefined ? undefined : toStored(Item as ResponseItem);
   }
 
   /** Sets revokedAt (kept if it was revoked before) and moves the item to the head of the change feed. */
   async revoke(appId: string, id: string, atMs: number): Promise<StoredResponse | undefined> {
+    if (id === GENERATION_ID) return undefined;
     const updatedAtMs = this.tick();
+    let revoked: StoredResponse;
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -208,11 +263,13 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toStored(Attributes as ResponseItem);
+      revoked = toStored(Attributes as ResponseItem);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
+    await this.bumpGeneration(appId);
+    return revoked;
   }
 
   /** Strongly consistent query over an index, following pages until `limit` items or the end. */
@@ -234,6 +291,14 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     } while (start !== undefined && out.length < limit);
     return out;
   }
+}
+
+function recentQuery(appId: string, sinceMs: number): Omit<QueryCommandInput, 'TableName'> {
+  return {
+    IndexName: 'byExpiry',
+    KeyConditionExpression: 'appId = :a AND expiresAtMs >= :since',
+    ExpressionAttributeValues: { ':a': appId, ':since': sinceMs },
+  };
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {
