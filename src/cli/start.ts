@@ -82,6 +82,7 @@ export async function untilSignalledOrFailed(
 export function nextStepAfterFailureOf(part: string): string {
   if (part === 'local driver') return '. Check that the stream exists, and the IAM permissions or AWS endpoints (AWS_ENDPOINT_URL_*) it is read with';
   if (part === 'digester') return '. Its responses stay in the retry queue (RIPOSTE_RETRY_QUEUE_URL, else REDIS_URL) and are written once it runs again';
+  if (part === 'KCL MultilangDaemon') return '. Its log lines above say why (java on the PATH, the jars in .kcl/jars: npm run kcl:jars)';
   if (part.startsWith('embedded ')) return ". Check the emulator's data folder under RIPOSTE_DATA_DIR (free space, permissions)";
   return '';
 }

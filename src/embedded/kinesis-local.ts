@@ -17,6 +17,8 @@ export interface KinesisLocal {
   /** http://127.0.0.1:PORT: HTTP/1.1 (the AWS SDK for JavaScript) and HTTP/2 (the KCL) alike. */
   endpoint: string;
   process: ChildProcess;
+  /** Resolves (never rejects) when the process ends without close() (killed, out of memory, crashed), with why. */
+  readonly failed: Promise<Error>;
   /** What it logged (its last 20,000 characters). */
   output(): string;
   close(): Promise<void>;
@@ -86,7 +88,16 @@ async function startOnce(o: KinesisLocalOptions): Promise<KinesisLocal> {
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let closing = false;
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // Its streams are gone with it: a reader or the KCL would only retry against a closed port.
+      if (!closing) reportFailure(new Error(`the kinesis-local process (pid ${child.pid}) exited ${signal === null ? `with code ${code}` : `on ${signal}`}; last output:\n${output.slice(-2000)}`));
+      resolve();
+    }),
+  );
   const endpoint = `http://127.0.0.1:${plain}`;
   const deadline = Date.now() + (o.startTimeoutMs ?? 60_000);
   for (;;) {
@@ -101,8 +112,10 @@ async function startOnce(o: KinesisLocalOptions): Promise<KinesisLocal> {
   return {
     endpoint,
     process: child,
+    failed,
     output: () => output,
     async close() {
+      closing = true;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

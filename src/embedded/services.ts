@@ -14,9 +14,18 @@ import { startKinesisLocal } from './kinesis-local';
 export interface EmbeddedServices {
   kinesisEndpoint: string;
   dynamoEndpoint: string;
-  /** The emulators' threads (kinesis-local is a process of its own, not among them); each says when it stops on its own (`failed`). */
+  /** The emulators' threads. */
   threads: readonly ServiceThread[];
+  /** Every emulator (a thread, or kinesis-local's process): each says when it stops on its own (`failed`). */
+  parts: readonly EmbeddedPart[];
   close(): Promise<void>;
+}
+
+export interface EmbeddedPart {
+  /** As people call it: `embedded DynamoDB (dynalite)`. */
+  readonly name: string;
+  /** Resolves (never rejects) when the emulator stops without being asked to, with why. */
+  readonly failed: Promise<Error>;
 }
 
 export function listen(server: Server): Promise<string> {
@@ -67,6 +76,7 @@ export function closeWhenHandled(server: Server, boundMs = 2000): () => Promise<
  */
 export async function startEmbeddedServices(dataDir: string, options: { kinesis?: 'kinesalite' | 'kinesis-local' } = {}): Promise<EmbeddedServices> {
   const threads: ServiceThread[] = [];
+  const parts: EmbeddedPart[] = [];
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     await Promise.all(closers.map((closer) => closer()));
@@ -74,6 +84,7 @@ export async function startEmbeddedServices(dataDir: string, options: { kinesis?
   const inThread = async (name: string, data: EmulatorThreadData): Promise<string> => {
     const thread = await startServiceThread(name, require.resolve('./emulator-thread'), data);
     threads.push(thread);
+    parts.push(thread);
     closers.push(() => thread.close());
     return thread.endpoint;
   };
@@ -81,6 +92,7 @@ export async function startEmbeddedServices(dataDir: string, options: { kinesis?
     const [kinesisEndpoint, dynamoEndpoint] = await Promise.all([
       options.kinesis === 'kinesis-local'
         ? startKinesisLocal({ dataDir: join(dataDir, 'kinesis-local') }).then((kinesisLocal) => {
+            parts.push({ name: 'embedded Kinesis (kinesis-local)', failed: kinesisLocal.failed });
             closers.push(() => kinesisLocal.close());
             return kinesisLocal.endpoint;
           })
@@ -91,6 +103,7 @@ export async function startEmbeddedServices(dataDir: string, options: { kinesis?
       kinesisEndpoint,
       dynamoEndpoint,
       threads,
+      parts,
       close,
     };
   } catch (error) {

@@ -287,8 +287,7 @@ describe('a store that cannot be read', () => {
       },
     };
     const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(obj) };
-    const p = processor({ history, logger });
-    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1, 1];
+    const p = processor({ history, logger, historyRetryDelaysMs: [1, 1] });
     const { responses } = await p.processBatch(toRecords(times(10, (i) => loginFailure({ ip, at: i }))));
     expect(calls).toBe(reads);
     expect(errors).toHaveLength(1);
@@ -303,8 +302,7 @@ describe('a store that cannot be read', () => {
         return { responses: [], next: undefined };
       },
     };
-    const p = processor({ history });
-    (p as unknown as { ledger: { retryDelaysMs: number[] } }).ledger.retryDelaysMs = [1];
+    const p = processor({ history, historyRetryDelaysMs: [1] });
     await p.processBatch(toRecords([loginFailure({ ip, at: 0 })]));
     expect(calls).toBe(2);
   });

@@ -117,8 +117,9 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     if (mode === 'embedded') {
       embedded = await startEmbedded(env, kcl ? 'kinesis-local' : 'kinesalite');
       onStop('embedded Kinesis and DynamoDB', () => embedded?.services.close());
-      // An emulator's thread that stops on its own is a part that died, as a dead driver is.
-      for (const thread of embedded.services.threads) void thread.failed.then((error) => failures.report(thread.name, error));
+      // An emulator that stops on its own (its thread, or kinesis-local's process) is a part that
+      // died, as a dead driver is.
+      for (const part of embedded.services.parts) void part.failed.then((error) => failures.report(part.name, error));
     }
     // What the AWS SDK (and the KCL daemon's children) see: the process's environment, with the
     // embedded endpoints when there are some.
@@ -210,7 +211,14 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
     }
     if (kcl) {
       const daemon = await startKclDaemon(env, awsEnv, logger);
+      let stopping = false;
+      // The daemon reads the stream here: if it exits on its own, nothing reads what ingest accepts.
+      void daemon.exited.then(
+        (outcome) => stopping || failures.report('KCL MultilangDaemon', new Error(`the daemon (pid ${daemon.process.pid}) exited on its own (${outcome}); see its log lines above`)),
+        (error: unknown) => stopping || failures.report('KCL MultilangDaemon', error),
+      );
       onStop('KCL MultilangDaemon', async () => {
+        stopping = true;
         const outcome = await daemon.stop();
         logger.info({ outcome }, 'the KCL MultilangDaemon stopped');
       });

@@ -2,14 +2,15 @@
  * `riposte start --driver kcl` as a user runs it: the whole system on one machine with the real KCL
  * MultilangDaemon reading the stream (embedded kinesis-local and dynalite). A brute force posted to
  * the ingest API becomes a ban served by the agent API; SIGTERM stops the daemon gracefully, then
- * everything else, and the command exits 0 leaving no process behind.
+ * everything else, and the command exits 0 leaving no process behind. A daemon that dies on its own
+ * is a part that failed: the command stops and exits 1, naming it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithJava } from '../helpers/real-daemon';
 import { demoToken, startRiposteProcess } from '../helpers/riposte-process';
-import { waitForValue } from '../helpers/wait';
+import { waitFor, waitForValue } from '../helpers/wait';
 
 const attacker = '203.0.113.77';
 
@@ -53,4 +54,23 @@ describeWithJava('riposte start --driver kcl', () => {
       }
     }
   }, 300_000);
+
+  it('stops and exits 1, naming the daemon, when the daemon dies on its own', async () => {
+    const started = await startRiposteProcess(dataDir, { LOG_LEVEL: 'info' }, undefined, { args: ['--driver', 'kcl'], detached: true });
+    const pid = started.child.pid as number;
+    try {
+      const daemonPid = started.logs().find((l) => l.msg === 'started the KCL MultilangDaemon')?.pid;
+      expect(typeof daemonPid).toBe('number');
+      process.kill(daemonPid as number, 'SIGKILL'); // as the OOM killer, or a crash of the JVM, would end it
+      await waitFor('riposte start to exit', () => started.exit() !== undefined, 60_000);
+      expect(started.exit()).toEqual({ code: 1, signal: null });
+      expect(started.stderrTail()).toMatch(/riposte: the KCL MultilangDaemon failed: the daemon \(pid \d+\) exited on its own \(SIGKILL\).*; stopping\. Its log lines above say why/);
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // nothing left
+      }
+    }
+  }, 180_000);
 });
