@@ -14,13 +14,13 @@ export const REPLAY_BATCH_LINES = 1000;
 type Line = string | Uint8Array;
 
 /**
- * Runs every line of `lines` (blank ones skipped, still counted) and calls `onBatch` after each
+ * Runs every line of `chunks` (blank ones skipped, still counted) and calls `onBatch` after each
  * batch's responses are written, with the lines read so far; returns the number of lines. The lines
- * may come one by one or in arrays (as `riposte replay` reads them, a chunk's worth at a time: an
- * await per line is a measurable part of a replay).
+ * come in arrays (as `riposte replay` reads them, a chunk's worth at a time: an await per line is a
+ * measurable part of a replay).
  */
 export async function replayLines(
-  lines: AsyncIterable<Line | readonly Line[]> | Iterable<Line | readonly Line[]>,
+  chunks: AsyncIterable<readonly Line[]> | Iterable<readonly Line[]>,
   processor: ShardProcessor,
   store: ResponseSink,
   onBatch: (outcome: BatchOutcome, linesRead: number) => void,
@@ -33,8 +33,8 @@ export async function replayLines(
     await store.write(outcome.responses);
     onBatch(outcome, lineNumber);
   };
-  for await (const item of lines) {
-    for (const line of isLines(item) ? item : [item]) {
+  for await (const chunk of chunks) {
+    for (const line of chunk) {
       lineNumber++;
       if (isBlank(line)) continue;
       // Lines read as bytes (riposte replay) are the record's data as they are.
@@ -44,10 +44,6 @@ export async function replayLines(
   }
   await flush();
   return lineNumber;
-}
-
-function isLines(item: Line | readonly Line[]): item is readonly Line[] {
-  return Array.isArray(item);
 }
 
 /** Empty, or only spaces and tabs (and a \r left by a Windows line end). */

@@ -121,7 +121,7 @@ async function replayFixture(playbook: PlaybookUnderTest, eventsFile: string): P
   const store = new MemoryResponseStore();
   const processor = new ShardProcessor({ shardId: 'fixture', config, history: store });
   const responses: SecurityResponse[] = [];
-  await replayLines(readFileSync(eventsFile, 'utf8').split('\n'), processor, store, (outcome) => {
+  await replayLines([readFileSync(eventsFile, 'utf8').split('\n')], processor, store, (outcome) => {
     for (const letter of outcome.deadLetters) throw new Error(`${eventsFile}:${letter.sequenceNumber}: fixture event rejected: ${letter.reason}`);
     responses.push(...outcome.responses);
   });
