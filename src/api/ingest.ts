@@ -70,13 +70,13 @@ export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): voi
 
     const outcome = await publisher.publish(appId, accepted);
     if (outcome.overloaded === true) {
-      request.log.warn({ events: accepted.length, reason: outcome.lastError }, 'ingest buffer full: events refused');
+      request.log.warn({ appId, events: accepted.length, reason: outcome.lastError }, 'ingest buffer full: events refused');
       metrics.ingestEvents.inc({ outcome: 'overloaded' }, accepted.length);
       reply.header('retry-after', '1');
       throw apiErrorWith('ingest_overloaded', { accepted: 0, failed: acceptedIndex, rejected });
     }
     if (outcome.failed.length > 0) {
-      request.log.error({ failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
+      request.log.error({ appId, failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
       metrics.ingestEvents.inc({ outcome: 'failed' }, outcome.failed.length);
       metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted.length - outcome.failed.length);
       reply.header('retry-after', '1');
