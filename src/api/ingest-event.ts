@@ -17,8 +17,9 @@ export function prepareEvent(value: unknown, appId: string, limits: Pick<ApiLimi
     const checked = validateEvent(value);
     return { ok: false, reason: checked.ok ? 'not an object' : checked.reason };
   }
-  const shapeProblem = unsafeContent(value, limits.eventDepth);
-  if (shapeProblem !== null) return { ok: false, reason: shapeProblem };
+  if (!isSafe(value, 0, limits.eventDepth)) {
+    return { ok: false, reason: unsafeContent(value, limits.eventDepth) ?? 'the event holds text or keys that are not allowed' };
+  }
   const event = { ...(value as Record<string, unknown>), appId };
   const checked = validateEvent(event);
   if (!checked.ok) return { ok: false, reason: checked.reason };
@@ -27,6 +28,29 @@ export function prepareEvent(value: unknown, appId: string, limits: Pick<ApiLimi
     return { ok: false, reason: `the event is ${data.byteLength} bytes; an event is at most ${limits.eventBytes} bytes` };
   }
   return { ok: true, data };
+}
+
+/**
+ * The check every event goes through: true when nothing in `value` is unsafe (see unsafeContent).
+ * It allocates nothing, where the walk that names a problem allocates a record per value it meets:
+ * under the bench's load that walk and its garbage were ~5% of the API thread. Recursive, because
+ * it never goes deeper than `maxDepth` (16 by default): a hostile nesting is refused at that depth
+ * after as many frames.
+ */
+export function isSafe(value: unknown, depth: number, maxDepth: number): boolean {
+  if (typeof value === 'string') return !CONTROL.test(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isSafe(value[i], depth + 1, maxDepth)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key === '__proto__' || CONTROL.test(key)) return false;
+    if (!isSafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return false;
+  }
+  return true;
 }
 
 /** A value met in the walk, and how it was reached: its path is spelled out only to name a problem. */
@@ -52,10 +76,9 @@ function pathOf(visit: Visit): string {
 
 /**
  * Walks the event without recursion (a hostile body may nest thousands of levels) and names the
- * first problem by its path. Paths are made only for a problem: every event is walked, on the hot
- * path of the ingest.
+ * first problem by its path; null when there is none. Run only for an event isSafe refused.
  */
-function unsafeContent(root: object, maxDepth: number): string | null {
+export function unsafeContent(root: object, maxDepth: number): string | null {
   const stack: Visit[] = [{ value: root, depth: 0, parent: null, step: '' }];
   while (stack.length > 0) {
     const visit = stack.pop() as Visit;
