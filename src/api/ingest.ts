@@ -38,6 +38,8 @@ export interface IngestRouteDeps {
 
 export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): void {
   const { publisher, limits, metrics } = deps;
+  // Every outcome's series exists from the start, at 0, though a request counts only the ones it has.
+  for (const outcome of ['accepted', 'rejected', 'failed', 'rate_limited', 'overloaded']) metrics.ingestEvents.inc({ outcome }, 0);
   app.post('/v1/events', { onRequest: deps.authenticate }, async (request, reply) => {
     const body = IngestBody.safeParse(request.body);
     if (!body.success) throw apiError('invalid_body', formatIssues(body.error));
@@ -65,7 +67,8 @@ export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): voi
         rejected.push({ index, reason: prepared.reason });
       }
     });
-    metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
+    // Most requests have none: an increment by 0 still looks its series up.
+    if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
     if (accepted.length === 0) throw apiErrorWith('no_valid_events', { accepted: 0, rejected }, events.length);
 
     const outcome = await publisher.publish(appId, accepted);
