@@ -7,7 +7,7 @@
  *
  * Why: the ingest answers thousands of 202s a second, and a line each — formatted, redacted, escaped
  * and written to standard error synchronously — was 6–7% of the API thread's time under the bench's
- * load (docs/ingest.md, "CPU per request"), for lines that say nothing the metrics do not count
+ * load (docs/ingest.md, "CPU per request on the API's thread"), for lines that say nothing the metrics do not count
  * (`riposte_http_requests_total` counts every request, logged or not). A sampler per route, as zap's
  * (first N a second), keeps a quiet route's every line and the shape of a busy one's.
  */
