@@ -10,13 +10,16 @@
  *   npm run bench:ingest                    (10 s per case)
  *   BENCH_SECONDS=5 npm run bench:ingest
  *   BENCH_BASELINE_ROOT=/tmp/before npm run bench:ingest   (also another checkout, e.g. before a change)
+ *   BENCH_PROFILE=/tmp/prof npm run bench:ingest   (a --cpu-prof of each `riposte start`, in that directory)
  *
  * Targets: (b) >= 0.5 x (a) with p99 <= 100 ms; >= 50 events per Kinesis record; every attacker
  * banned once. The last line is one JSON object with every figure.
  *
  * Each case also gets the CPU its server process spent per request (all its threads, from
  * /proc/<pid>/stat; Linux only): on a shared machine requests/s follows how much CPU the server was
- * given, CPU per request much less so, and it is what decides the ratio once CPU is the bound.
+ * given, CPU per request much less so, and it is what decides the ratio once CPU is the bound. For
+ * Riposte, also its main thread's alone: the API's event loop, which one core bounds whatever the
+ * emulators' threads do.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -124,26 +127,38 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** CPU time (user + system, every thread) the process has spent, ms; undefined off Linux. */
-function cpuMs(pid: number | undefined): number | undefined {
+/**
+ * CPU time (user + system) the process has spent, ms: every thread, or with `thread`, the main
+ * thread alone (its id is the process's), where the API's event loop runs. Undefined off Linux.
+ */
+function cpuMs(pid: number | undefined, thread: 'all' | 'main' = 'all'): number | undefined {
   if (pid === undefined) return undefined;
   try {
     // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const path = thread === 'all' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   } catch {
     return undefined;
   }
 }
 
-/** The load, and the CPU the server process `pid` spent per request meanwhile. */
-async function measured(pid: number | undefined, run: () => Promise<AutocannonResult>): Promise<{ result: AutocannonResult; cpuMsPerRequest: number | undefined }> {
-  const before = cpuMs(pid);
+interface Measured {
+  result: AutocannonResult;
+  /** CPU of the whole server process per request, ms. */
+  cpuMsPerRequest: number | undefined;
+  /** CPU of its main thread (the API's event loop) per request, ms. */
+  mainThreadCpuMsPerRequest: number | undefined;
+}
+
+/** The load, and the CPU the server process `pid` (and its main thread) spent per request meanwhile. */
+async function measured(pid: number | undefined, run: () => Promise<AutocannonResult>): Promise<Measured> {
+  const before = { all: cpuMs(pid), main: cpuMs(pid, 'main') };
   const result = await run();
-  const after = cpuMs(pid);
+  const after = { all: cpuMs(pid), main: cpuMs(pid, 'main') };
   const requests = result['2xx'] + result.non2xx;
-  const cpuMsPerRequest = before === undefined || after === undefined || requests === 0 ? undefined : Math.round(((after - before) / requests) * 1000) / 1000;
-  return { result, cpuMsPerRequest };
+  const perRequest = (b: number | undefined, a: number | undefined) => (b === undefined || a === undefined || requests === 0 ? undefined : Math.round(((a - b) / requests) * 1000) / 1000);
+  return { result, cpuMsPerRequest: perRequest(before.all, after.all), mainThreadCpuMsPerRequest: perRequest(before.main, after.main) };
 }
 
 async function startBare(): Promise<{ url: string; child: ChildProcess }> {
@@ -161,15 +176,11 @@ async function metric(url: string, name: string): Promise<number> {
   return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-interface Row {
+interface Row extends Measured {
   name: string;
-  result: AutocannonResult;
-  cpuMsPerRequest: number | undefined;
 }
 
-interface RiposteRun {
-  result: AutocannonResult;
-  cpuMsPerRequest: number | undefined;
+interface RiposteRun extends Measured {
   figures: { putRecordsPerSecond: number; eventsPerRecord: number; attackers: number; attackersComplete: number; attackersBanned: number; bannedTwice: number };
 }
 
@@ -187,7 +198,11 @@ async function runRiposte(root: string, current: boolean): Promise<RiposteRun> {
   writeFileSync(settings, 'defaults:\n  ingest: { eventsPerSecond: 10000000, burstEvents: 10000000 }\n');
   const limited = current || process.env.BENCH_BASELINE_UNLIMITED !== '0';
   const env = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...(limited ? { RIPOSTE_SETTINGS: settings } : {}) };
-  const riposte = await startRiposteProcess(join(dataDir, 'data'), env, root);
+  // A profile covers the whole life of the process (start-up, warm-up, load, the wait for bans):
+  // read its samples between the load's first and last request.
+  const profile = process.env.BENCH_PROFILE;
+  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const riposte = await startRiposteProcess(join(dataDir, 'data'), env, root, { nodeArgs });
   try {
     const token = await demoToken(riposte);
     await load(riposte.url, token, 2, new Traffic(0)); // warm-up
@@ -198,7 +213,7 @@ async function runRiposte(root: string, current: boolean): Promise<RiposteRun> {
     });
     const before = await counters();
     const traffic = new Traffic(ATTACKERS);
-    const { result, cpuMsPerRequest } = await measured(riposte.child.pid, () => load(riposte.url, token, SECONDS, traffic));
+    const { result, cpuMsPerRequest, mainThreadCpuMsPerRequest } = await measured(riposte.child.pid, () => load(riposte.url, token, SECONDS, traffic));
     const after = await counters();
 
     // Nothing lost: every attacker whose ten events were all answered 202 is banned, once.
@@ -218,6 +233,7 @@ async function runRiposte(root: string, current: boolean): Promise<RiposteRun> {
     return {
       result,
       cpuMsPerRequest,
+      mainThreadCpuMsPerRequest,
       figures: {
         putRecordsPerSecond: Math.round((after.calls - before.calls) / result.duration),
         eventsPerRecord: Math.round(((after.events - before.events) / Math.max(1, after.records - before.records)) * 10) / 10,
@@ -243,11 +259,11 @@ async function main(): Promise<void> {
     bare.child.kill('SIGTERM');
   }
   const run = await runRiposte(REPO_ROOT, true);
-  rows.push({ name: '(b) Riposte POST /v1/events, embedded', result: run.result, cpuMsPerRequest: run.cpuMsPerRequest });
+  rows.push({ name: '(b) Riposte POST /v1/events, embedded', ...run });
   // BENCH_BASELINE_ROOT: another checkout (e.g. the commit before this change) measured in the same run.
   const baselineRoot = process.env.BENCH_BASELINE_ROOT;
   const baseline = baselineRoot === undefined ? undefined : await runRiposte(baselineRoot, false);
-  if (baseline !== undefined) rows.push({ name: `(c) Riposte at ${baselineRoot}`, result: baseline.result, cpuMsPerRequest: baseline.cpuMsPerRequest });
+  if (baseline !== undefined) rows.push({ name: `(c) Riposte at ${baselineRoot}`, ...baseline });
   const figures = run.figures;
 
   const [a, b] = rows.map((r) => r.result) as [AutocannonResult, AutocannonResult];
@@ -268,13 +284,14 @@ async function main(): Promise<void> {
       `attackers banned ${figures.attackersBanned} of ${figures.attackersComplete}, banned twice ${figures.bannedTwice}` +
       `${baseline === undefined ? '' : `; baseline: ${baseline.figures.attackersBanned} of ${baseline.figures.attackersComplete} banned`}\n`,
   );
+  process.stdout.write(`main thread (the API's event loop) CPU ms per request: ${rows.map((r) => `${r.name.slice(0, 3)} ${r.mainThreadCpuMsPerRequest ?? '?'}`).join(', ')}\n`);
   const targets = {
     ratio: ratio >= 0.5,
     p99: b.latency.p99 <= 100,
     eventsPerRecord: figures.eventsPerRecord >= 50,
     nothingLost: figures.attackersBanned === figures.attackersComplete && figures.bannedTwice === 0 && figures.attackersComplete > 0,
   };
-  const summary = (r: AutocannonResult, cpuMsPerRequest: number | undefined) => ({
+  const summary = ({ result: r, cpuMsPerRequest, mainThreadCpuMsPerRequest }: Measured) => ({
     requestsPerSecond: Math.round(r.requests.average),
     eventsPerSecond: Math.round(r.requests.average * BATCH),
     p50Ms: r.latency.p50,
@@ -282,13 +299,14 @@ async function main(): Promise<void> {
     non2xx: r.non2xx,
     errors: r.errors,
     cpuMsPerRequest,
+    mainThreadCpuMsPerRequest,
   });
   const before =
     baseline === undefined
       ? {}
-      : { baseline: { root: baselineRoot, ...summary(baseline.result, baseline.cpuMsPerRequest), ratio: Math.round((baseline.result.requests.average / a.requests.average) * 100) / 100, cpuRatio: cpuShare(baseline.cpuMsPerRequest) } };
+      : { baseline: { root: baselineRoot, ...summary(baseline), ratio: Math.round((baseline.result.requests.average / a.requests.average) * 100) / 100, cpuRatio: cpuShare(baseline.cpuMsPerRequest) } };
   process.stdout.write(
-    `${JSON.stringify({ bench: 'ingest', seconds: SECONDS, connections: CONNECTIONS, batch: BATCH, bare: summary(a, cpuA), riposte: summary(b, run.cpuMsPerRequest), ratio: Math.round(ratio * 100) / 100, cpuRatio: cpuShare(run.cpuMsPerRequest), ...figures, ...before, targets })}\n`,
+    `${JSON.stringify({ bench: 'ingest', seconds: SECONDS, connections: CONNECTIONS, batch: BATCH, bare: summary(rows[0] as Row), riposte: summary(run), ratio: Math.round(ratio * 100) / 100, cpuRatio: cpuShare(run.cpuMsPerRequest), ...figures, ...before, targets })}\n`,
   );
 }
 

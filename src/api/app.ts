@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { ChangeFeed } from '../cache/change-feed';
 import { ResponseChangeNotifier } from '../cache/response-change-notifier';
@@ -24,11 +24,12 @@ import { agentAuth, type AgentAuthenticator } from './auth';
 import { ApiError, apiError } from './errors';
 import type { EventPublisher } from './event-publisher';
 import { registerHealth, type HealthSources } from './health';
-import { createApiMetrics, registerHttpMetrics } from './http-metrics';
+import { createApiMetrics, observeRequest } from './http-metrics';
 import { registerIngest } from './ingest';
 import { registerIngestMetrics } from './ingest-metrics';
 import { DEFAULT_INGEST_RATE, IngestRateLimiter, type IngestRateSource } from './ingest-rate-limit';
 import { DEFAULT_LIMITS, type ApiLimits } from './limits';
+import { RequestLogSampler, SUCCESS_LINES_PER_ROUTE_PER_SECOND } from './request-log';
 import type { ApiStopping } from './stopping';
 import type { PartFailures } from '../observability/failures';
 import { loadRulesPack, type RulesPack } from './rules-pack';
@@ -104,15 +105,38 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  // The hooks every request runs are callbacks, not async functions: an async hook costs a promise and
+  // a turn of the microtask queue per request, and these run thousands of times a second on the ingest.
+  const closingSignal = closing.signal;
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    // Closing: see preClose below.
+    if (closingSignal.aborted) reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const fields = { method: request.method, path: request.url.split('?', 1)[0], route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (reply.statusCode >= 500) request.log.error(fields, 'request');
-    else request.log.info(fields, 'request');
+  // Every request is counted (metrics); its log line is sampled when it succeeded (request-log.ts).
+  const everyRequestLogged = app.log.level === 'debug' || app.log.level === 'trace';
+  const sampler = new RequestLogSampler(SUCCESS_LINES_PER_ROUTE_PER_SECOND, clock);
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    const status = reply.statusCode;
+    observeRequest(metrics, request.method, route ?? 'unmatched', status, reply.elapsedTime / 1000);
+    const unlogged = status >= 400 || everyRequestLogged ? 0 : sampler.admit(route ?? 'unmatched');
+    if (unlogged !== undefined) {
+      const fields = {
+        method: request.method,
+        path: request.url.split('?', 1)[0],
+        route,
+        status,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...(request.appId === '' ? {} : { appId: request.appId }),
+        ...(unlogged === 0 ? {} : { unlogged }),
+      };
+      if (status >= 500) request.log.error(fields, 'request');
+      else request.log.info(fields, 'request');
+    }
+    done();
   });
-  registerHttpMetrics(app, metrics);
   // Closing: held long-polls are answered before the server stops listening (preClose, not onClose:
   // fastify runs onClose only once every connection has ended, which a held request would delay to
   // the end of its wait). Clients on keep-alive connections may go on sending meanwhile (each is
@@ -120,27 +144,22 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // and what is still open a grace period later is closed outright, so that stopping is bounded.
   const held = new Set<Promise<unknown>>();
   const timers: NodeJS.Timeout[] = [];
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing.signal.aborted) reply.header('connection', 'close');
-  });
   const stopping = deps.stopping;
   if (stopping !== undefined) {
-    const served = new WeakMap<FastifyRequest, () => void>();
     // Stopping begins before the server closes (which would refuse new connections): held long-polls
     // are answered as for a close, and what arrives meanwhile is answered 503 without being served.
     stopping.signal.addEventListener('abort', () => closing.abort(), { once: true });
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       if (stopping.signal.aborted) {
         const error = apiError('stopping');
-        return reply.code(error.statusCode).header('retry-after', '1').send({ error: error.code, message: error.message, requestId: request.id });
+        reply.code(error.statusCode).header('retry-after', '1').send({ error: error.code, message: error.message, requestId: request.id });
+        return;
       }
-      const leave = stopping.enter();
-      served.set(request, leave);
-      // Answered (onResponse, below), or the connection is gone without an answer.
-      reply.raw.once('close', leave);
-      return undefined;
+      // The response's 'close' comes once it is answered, or once the connection is gone without an
+      // answer: either way the request is no longer being served.
+      reply.raw.once('close', stopping.enter());
+      done();
     });
-    app.addHook('onResponse', async (request) => served.get(request)?.());
   }
   app.addHook('preClose', async () => {
     closing.abort();
@@ -153,7 +172,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const known = error instanceof ApiError ? error : translate(error as FastifyError, limits, request.headers['content-type'] ?? 'none');
     if (known === undefined) {
-      request.log.error({ err: error }, 'request failed');
+      request.log.error({ err: error, ...(request.appId === '' ? {} : { appId: request.appId }) }, 'request failed');
       const internal = apiError('internal');
       return reply.code(internal.statusCode).send({ error: internal.code, message: internal.message, requestId: request.id });
     }

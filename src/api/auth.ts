@@ -14,7 +14,8 @@ declare module 'fastify' {
   }
 }
 
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/** An onRequest hook: async, or (agentAuth, on every request of the ingest) a callback. */
+export type AuthHook = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void);
 
 export interface AgentAuthenticator {
   /** The application a token belongs to; undefined for a malformed, unknown or revoked token. */
@@ -32,19 +33,24 @@ export function challenge(reply: FastifyReply): void {
   reply.header('www-authenticate', 'Bearer realm="riposte"');
 }
 
+/** A callback, not an async function: it runs on every agent request, and a promise per request costs. */
 export function agentAuth(authenticator: AgentAuthenticator): AuthHook {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) {
       challenge(reply);
-      throw apiError('missing_token');
+      done(apiError('missing_token'));
+      return;
     }
     const appId = token === '' ? undefined : authenticator.authenticate(token);
     if (appId === undefined) {
       challenge(reply);
-      throw apiError('invalid_token');
+      done(apiError('invalid_token'));
+      return;
     }
+    // Not a child logger with the appId bound (pino makes one per call, on every request): the lines
+    // that need it (the request line, errors) name request.appId themselves.
     request.appId = appId;
-    request.log = request.log.child({ appId });
+    done();
   };
 }

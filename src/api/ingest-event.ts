@@ -5,6 +5,7 @@
  * deep enough to exhaust a recursive reader, `__proto__` keys, and events over the size limit.
  */
 import { validateEvent } from '../events/decode';
+import { checkEvent } from '../events/validate';
 import type { ApiLimits } from './limits';
 
 export type PreparedEvent = { ok: true; data: Buffer } | { ok: false; reason: string };
@@ -17,16 +18,57 @@ export function prepareEvent(value: unknown, appId: string, limits: Pick<ApiLimi
     const checked = validateEvent(value);
     return { ok: false, reason: checked.ok ? 'not an object' : checked.reason };
   }
-  const shapeProblem = unsafeContent(value, limits.eventDepth);
-  if (shapeProblem !== null) return { ok: false, reason: shapeProblem };
-  const event = { ...(value as Record<string, unknown>), appId };
-  const checked = validateEvent(event);
-  if (!checked.ok) return { ok: false, reason: checked.reason };
+  if (!isSafe(value, 0, limits.eventDepth)) {
+    return { ok: false, reason: unsafeContent(value, limits.eventDepth) ?? 'the event holds text or keys that are not allowed' };
+  }
+  // The application is set on the posted object itself, not on a copy: the parsed body is the
+  // request's own, and JSON.stringify of a spread copy took twice as long as of the object (measured,
+  // ~2.4 against ~1.2 µs an event of the bench's). An `appId` the agent sent keeps its place and loses
+  // its value, as with a spread.
+  const event = value as Record<string, unknown>;
+  event.appId = appId;
+  // The fast check first: validateEvent's answer (an object) is made only to say why an event is refused.
+  if (Number.isNaN(checkEvent(event))) {
+    const checked = validateEvent(event);
+    if (!checked.ok) return { ok: false, reason: checked.reason };
+  }
   const data = Buffer.from(JSON.stringify(event), 'utf8');
   if (data.byteLength > limits.eventBytes) {
     return { ok: false, reason: `the event is ${data.byteLength} bytes; an event is at most ${limits.eventBytes} bytes` };
   }
   return { ok: true, data };
+}
+
+/**
+ * The check every event goes through: true when nothing in `value` is unsafe (see unsafeContent).
+ * It allocates nothing, where the walk that names a problem allocates a record per value it meets,
+ * and scans text without a regular expression: ~0.55 µs an event of the bench's, against ~1.3 µs for
+ * the walk and 0.7–0.8 with the expression (node 20). Recursive, because it never goes deeper than `maxDepth` (16 by
+ * default): a hostile nesting is refused at that depth after as many frames.
+ */
+export function isSafe(value: unknown, depth: number, maxDepth: number): boolean {
+  if (typeof value === 'string') return !hasControl(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isSafe(value[i], depth + 1, maxDepth)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key === '__proto__' || hasControl(key)) return false;
+    if (!isSafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return false;
+  }
+  return true;
+}
+
+/** CONTROL.test, as a loop: a regular expression's call costs more than the scan of a short text. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** A value met in the walk, and how it was reached: its path is spelled out only to name a problem. */
@@ -52,10 +94,9 @@ function pathOf(visit: Visit): string {
 
 /**
  * Walks the event without recursion (a hostile body may nest thousands of levels) and names the
- * first problem by its path. Paths are made only for a problem: every event is walked, on the hot
- * path of the ingest.
+ * first problem by its path; null when there is none. Run only for an event isSafe refused.
  */
-function unsafeContent(root: object, maxDepth: number): string | null {
+export function unsafeContent(root: object, maxDepth: number): string | null {
   const stack: Visit[] = [{ value: root, depth: 0, parent: null, step: '' }];
   while (stack.length > 0) {
     const visit = stack.pop() as Visit;

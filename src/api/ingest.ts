@@ -38,6 +38,8 @@ export interface IngestRouteDeps {
 
 export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): void {
   const { publisher, limits, metrics } = deps;
+  // Every outcome's series exists from the start, at 0, though a request counts only the ones it has.
+  for (const outcome of ['accepted', 'rejected', 'failed', 'rate_limited', 'overloaded']) metrics.ingestEvents.inc({ outcome }, 0);
   app.post('/v1/events', { onRequest: deps.authenticate }, async (request, reply) => {
     const body = IngestBody.safeParse(request.body);
     if (!body.success) throw apiError('invalid_body', formatIssues(body.error));
@@ -65,18 +67,19 @@ export function registerIngest(app: FastifyInstance, deps: IngestRouteDeps): voi
         rejected.push({ index, reason: prepared.reason });
       }
     });
-    metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
+    // Most requests have none: an increment by 0 still looks its series up.
+    if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
     if (accepted.length === 0) throw apiErrorWith('no_valid_events', { accepted: 0, rejected }, events.length);
 
     const outcome = await publisher.publish(appId, accepted);
     if (outcome.overloaded === true) {
-      request.log.warn({ events: accepted.length, reason: outcome.lastError }, 'ingest buffer full: events refused');
+      request.log.warn({ appId, events: accepted.length, reason: outcome.lastError }, 'ingest buffer full: events refused');
       metrics.ingestEvents.inc({ outcome: 'overloaded' }, accepted.length);
       reply.header('retry-after', '1');
       throw apiErrorWith('ingest_overloaded', { accepted: 0, failed: acceptedIndex, rejected });
     }
     if (outcome.failed.length > 0) {
-      request.log.error({ failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
+      request.log.error({ appId, failed: outcome.failed.length, lastError: outcome.lastError }, 'events not written to the stream');
       metrics.ingestEvents.inc({ outcome: 'failed' }, outcome.failed.length);
       metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted.length - outcome.failed.length);
       reply.header('retry-after', '1');

@@ -1,7 +1,9 @@
 /** Request logs, metrics and the health check. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import pino from 'pino';
 import { ADMIN_TOKEN, bearer, startApiHarness, type ApiHarness } from '../../test/helpers/api-harness';
 import { startLocalKinesis, type LocalKinesis } from '../../test/helpers/local-kinesis';
 import { PartFailures } from '../observability/failures';
@@ -35,6 +37,45 @@ describe('request logs', () => {
     const response = await api.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\n' } });
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestLines()[0]?.reqId).toBe(response.headers['x-request-id']);
+  });
+
+  test('successes beyond 10 a second per route are left out, counted in the next line; every error is logged, with its application', async () => {
+    let now = Date.parse('2026-01-01T00:00:00.000Z');
+    const timed = await startApiHarness({ kinesis, apps: ['shop'], clock: () => now });
+    try {
+      const lines = () => timed.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+      for (let i = 0; i < 25; i++) await timed.app.inject({ method: 'GET', url: '/healthz' });
+      for (let i = 0; i < 12; i++) {
+        await timed.app.inject({ method: 'POST', url: '/v1/events', headers: bearer(timed.tokens.shop as string), payload: { events: [{ v: 2 }] } });
+      }
+      expect(lines().filter((l) => l.route === '/healthz')).toHaveLength(10);
+      // Bad input is always logged, saying where it came from.
+      expect(lines().filter((l) => l.route === '/v1/events')).toEqual(Array.from({ length: 12 }, () => expect.objectContaining({ status: 400, appId: 'shop', path: '/v1/events' })));
+      now += 1000;
+      await timed.app.inject({ method: 'GET', url: '/healthz' });
+      expect(lines().filter((l) => l.route === '/healthz').at(-1)).toMatchObject({ status: 200, unlogged: 15 });
+      // The metrics count every request, logged or not.
+      expect(await timed.metrics.metrics()).toContain('riposte_http_requests_total{method="GET",route="/healthz",status="200"} 26');
+    } finally {
+      await timed.close();
+    }
+  });
+
+  test('at debug level every request is logged', async () => {
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const verbose = await startApiHarness({ kinesis, apps: ['shop'], overrides: { logger: pino({ level: 'debug' }, sink) } });
+    try {
+      for (let i = 0; i < 25; i++) await verbose.app.inject({ method: 'GET', url: '/healthz' });
+      expect(logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request')).toHaveLength(25);
+    } finally {
+      await verbose.close();
+    }
   });
 
   test.each([

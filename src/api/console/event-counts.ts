@@ -148,10 +148,12 @@ export class RedisEventCounts implements EventCounts {
  * than from inside the ingest route: the count follows what clients were told.
  */
 export function countAcceptedEvents(app: FastifyInstance, counts: EventCounts, clock: () => number): void {
-  app.addHook('preSerialization', async (request, reply, payload: unknown) => {
-    if (reply.statusCode !== 202 || request.routeOptions.url !== '/v1/events' || request.appId === '') return payload;
-    const accepted = (payload as { accepted?: unknown } | null)?.accepted;
-    if (typeof accepted === 'number' && accepted > 0) counts.add(request.appId, clock(), accepted);
-    return payload;
+  // A callback, not an async hook: it runs on every answer with a body, and a promise each costs.
+  app.addHook('preSerialization', (request, reply, payload: unknown, done) => {
+    if (reply.statusCode === 202 && request.routeOptions.url === '/v1/events' && request.appId !== '') {
+      const accepted = (payload as { accepted?: unknown } | null)?.accepted;
+      if (typeof accepted === 'number' && accepted > 0) counts.add(request.appId, clock(), accepted);
+    }
+    done(null, payload);
   });
 }
