@@ -9,8 +9,9 @@ export class AppStats {
   /** Newest arrival time (ms) among the application's records of the batch in hand, or -Infinity. */
   batchNewestArrival = -Infinity;
   /**
-   * When the last batch holding records of the application was durable (responses written), minus
-   * the newest arrival in Kinesis among them: how far behind this application's events are handled.
+   * When the application's responses up to its last batch were durable (written in its own lane:
+   * drivers/shard-pipeline.ts), minus the newest arrival in Kinesis among its records of that batch:
+   * how far behind this application's events are handled.
    */
   lagMs = 0;
 }
