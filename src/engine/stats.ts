@@ -14,6 +14,8 @@ export class AppStats {
    * how far behind this application's events are handled.
    */
   lagMs = 0;
+  /** Responses decided beyond the application's rate and not given (processor.ts, `maxResponsesPerAppSecond`). */
+  responsesShed = 0;
 }
 
 export class ShardStats {
@@ -36,6 +38,8 @@ export class ShardStats {
   /** Detections not answered because the target is under a response already. */
   suppressed = 0;
   responses = 0;
+  /** Responses decided beyond an application's rate and not given, all applications. */
+  responsesShed = 0;
   /** Times an application's configuration could not run (the source threw, or it did not compile). */
   configRefused = 0;
   /** Applications started without their past responses: the history store kept failing (ledger.ts). */

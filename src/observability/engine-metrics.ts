@@ -56,6 +56,9 @@ export function registerEngineMetrics(registry: Registry, driver: LocalKinesisDr
   gauge(registry, 'riposte_app_lag_seconds', 'Per shard and application: from the newest arrival in Kinesis among its events in the last batch holding any, to that batch\'s responses of the application written.', ['shard', 'app'], (set) => {
     for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.lagMs / 1000);
   });
+  counter(registry, 'riposte_app_responses_shed_total', "Per shard and application: responses decided beyond RIPOSTE_MAX_RESPONSES_PER_APP_SECOND in one second of the shard's event time, not given (the target is answered at its next detection).", ['shard', 'app'], (set) => {
+    for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.responsesShed);
+  });
   gauge(registry, 'riposte_app_pending_responses', "Per shard and application: responses decided and not yet written (its write lane); the shard waits when one application's or all exceed their bound.", ['shard', 'app'], (set) => {
     for (const r of driver.readers.values()) for (const [app, n] of r.pipeline.pending.byApp) set({ shard: r.shardId, app }, n);
   });
