@@ -133,7 +133,7 @@ export class ShardPipeline {
   /** Waits until everything handed to the lanes is written; resolves with `safe` (graceful stop, end of shard). */
   async drain(signal?: AbortSignal): Promise<Position | null> {
     this.watch(signal);
-    await this.until(() => this.pending.total === 0, signal);
+    await this.until(() => this.pendingTotal() === 0, signal);
     return this.safePosition;
   }
 
@@ -199,6 +199,12 @@ export class ShardPipeline {
       this.offered.splice(0, newest + 1);
     }
     this.wake();
+  }
+
+  private pendingTotal(): number {
+    let total = this.letterLane.pending;
+    for (const lane of this.responseLanes.values()) total += lane.pending;
+    return total;
   }
 
   private withinLimits(): boolean {
