@@ -203,6 +203,9 @@ async function main(): Promise<void> {
       noFlood: figures(quiet, ITERATIONS),
       flood: { ...figures(flooded, ITERATIONS), floodEvents: floodStats.accepted, floodEventsPerSecond: Math.round(floodStats.accepted / floodSeconds), refusedEvents: floodStats.refused, concurrency: CONCURRENCY, quota: QUOTA },
       lagByApp: lag.split('\n').filter((l) => l.startsWith('riposte_app_lag')),
+      // Who fills the write lanes, and what was shed for the applications' response rate.
+      pendingByApp: lag.split('\n').filter((l) => l.startsWith('riposte_app_pending_responses')),
+      shedByApp: lag.split('\n').filter((l) => l.startsWith('riposte_app_responses_shed_total')),
       serverPeakRssMb: peakRssMb,
       node: process.version,
       cpus: cpus().length,

@@ -33,6 +33,9 @@ export const EnvSchema = z.object({
   RIPOSTE_MAX_WINDOW_STATES: wholeNumber('a whole number of at least 1000', 1000)
     .default(1_000_000)
     .describe('Memory budget of one shard processor, in window states (plan on about 320 bytes each); the least recently seen are evicted beyond it.'),
+  RIPOSTE_MAX_RESPONSES_PER_APP_SECOND: wholeNumber('a whole number of at least 1', 1)
+    .default(200)
+    .describe("Responses one application may be given per second of a shard's event time; those beyond are shed (counted, logged) and the target is answered at its next detection. Keeps one application's flood from filling the writes every application waits for."),
   RIPOSTE_INGEST_LINGER_MS: wholeNumber('a whole number of milliseconds from 0 to 1000', 0, 1000)
     .default(5)
     .describe('Ingest API: how long the events of a request wait for those of concurrent requests to share one write to the stream.'),

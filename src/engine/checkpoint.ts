@@ -10,8 +10,11 @@
  * therefore the positions just before a record that raised the clock; the newest candidate whose
  * events (at their own, uncapped times) are all past the open windows is offered.
  *
- * A candidate is kept at most once per second of event time, which bounds the list to the seconds
- * spanned by lateness plus the longest window.
+ * A candidate is kept only where the clock enters a new second (the record after it raised the clock
+ * past a whole second), so at most once per second of event time, which bounds the list to the
+ * seconds spanned by lateness plus the longest window. It also makes a replay begin where every
+ * per-second count of the live run began afresh: the responses one application may be given per
+ * second of the clock (processor.ts, `withinResponseRate`) are counted the same in both.
  */
 import type { Position } from './types';
 
@@ -32,7 +35,6 @@ const GRANULARITY_MS = 1000;
 export class CheckpointPlanner {
   private readonly candidates: Candidate[] = [];
   private previous: RecordPosition | null = null;
-  private lastCandidateTime = -Infinity;
   private offered: Position | null = null;
 
   /**
@@ -41,10 +43,9 @@ export class CheckpointPlanner {
    */
   observe(record: RecordPosition, clockBefore: number, clockAfter: number, maxBefore: number): void {
     const previous = this.previous;
-    if (clockAfter > clockBefore && previous !== null && clockAfter - this.lastCandidateTime >= GRANULARITY_MS) {
+    if (previous !== null && Math.floor(clockAfter / GRANULARITY_MS) > Math.floor(clockBefore / GRANULARITY_MS)) {
       const position = { sequenceNumber: previous.sequenceNumber, subSequenceNumber: previous.subSequenceNumber ?? 0 };
       this.candidates.push({ position, maxBefore });
-      this.lastCandidateTime = clockAfter;
     }
     // Kept by reference: building a Position for every record would allocate on the hot path.
     this.previous = record;

@@ -2,7 +2,7 @@ import type { AppConfig } from '../core/app-config';
 import { resolveAppConfig, StaticAppConfigSource } from './app-settings';
 import type { Logger } from '../core/ports';
 import { DedupIndex } from './dedup';
-import { ShardProcessor } from './processor';
+import { PROCESSOR_DEFAULTS, ShardProcessor } from './processor';
 import { MemoryResponseStore } from '../sinks/memory-store';
 import type { SecurityResponse } from '../core/response';
 import type { ShardRecord } from './types';
@@ -12,6 +12,7 @@ import { parsePlaybook } from '../playbooks/parse';
 import { at, BASE_TIME, loginFailure, loginSuccess, rawRecord, times, toRecords } from '../testing/factories';
 import { builtInDetectors } from '../../detectors';
 import loginBruteForce from '../../detectors/login-brute-force';
+import { RecordingLogger } from '../../test/helpers/recording-logger';
 
 const ip = '203.0.113.7';
 const defaults = new StaticAppConfigSource(builtInDetectors);
@@ -324,3 +325,36 @@ describe('duplicates in a sequence playbook (a window kind without id hashes)', 
     expect(fifth.responses.map((r) => r.target)).toEqual([{ type: 'user', value: 'alice' }]);
   });
 });
+
+describe('the responses one application may be given per second of event time', () => {
+  /** Ten failed logins of `app` from `ip`, the tenth (the brute force) at `second` + 0.9 s. */
+  const bruteForce = (app: string, ip: string, second: number) => times(10, (i) => loginFailure({ app, ip, at: second + i / 10, id: `${app}-${ip}-${second}:${i}` }));
+
+  it('sheds what one application is given beyond its rate, counted and logged, and leaves the other applications alone', async () => {
+    const logger = new RecordingLogger();
+    const p = new ShardProcessor({ shardId: 's', config: new StaticAppConfigSource([loginBruteForce]), maxResponsesPerAppSecond: 3, logger });
+    // Five brute forces of the flooder crossing their threshold in the same second, interleaved with one of the victim.
+    const flood = times(5, (n) => bruteForce('flood', `10.0.0.${n + 1}`, 0));
+    const events = [...flood.flat(), ...bruteForce('victim', '203.0.113.7', 0)].sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    const outcome = await p.processBatch(toRecords(events));
+    const given = (app: string) => outcome.responses.filter((r) => r.appId === app).map((r) => r.target.value);
+    expect(given('flood')).toHaveLength(3);
+    expect(given('victim')).toEqual(['203.0.113.7']);
+    expect(p.stats.apps.get('flood')?.responsesShed).toBe(2);
+    expect(p.stats.apps.get('victim')?.responsesShed).toBe(0);
+    expect(p.stats.responsesShed).toBe(2);
+    // Logged at the first shed, then at most every 10 s (with what was shed since).
+    expect(logger.entries.filter((e) => /shedding/.test(e.msg ?? '')).map((e) => e.obj)).toEqual([{ shardId: 's', appId: 'flood', shed: 1, limit: 3 }]);
+
+    // The shed targets go on failing in the next second: now they are answered.
+    const shed = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'].filter((ip) => !given('flood').includes(ip));
+    const next = await p.processBatch(toRecords(shed.map((ip, k) => loginFailure({ app: 'flood', ip, at: 1.2 + k / 10, id: `again-${ip}` }))));
+    expect(next.responses.map((r) => r.target.value).sort()).toEqual(shed.sort());
+  });
+
+  it('is 200 a second by default, and a rate that is not a whole number >= 1 is refused', () => {
+    expect(PROCESSOR_DEFAULTS.maxResponsesPerAppSecond).toBe(200);
+    expect(() => new ShardProcessor({ shardId: 's', config: new StaticAppConfigSource([loginBruteForce]), maxResponsesPerAppSecond: 0 })).toThrow(/maxResponsesPerAppSecond: 0 is not allowed/);
+  });
+});
+

@@ -46,6 +46,12 @@ export interface ProcessorOptions {
   maxLedgerEntries?: number;
   /** Waits between attempts to read a page of history that failed transiently (ledger.ts, LEDGER_DEFAULTS). */
   historyRetryDelaysMs?: readonly number[];
+  /**
+   * Responses one application may be given per second of the shard's event-time clock; those beyond
+   * are shed (see `fire`). Bounds what one application's flood asks of the writes that every
+   * application on the shard waits for (drivers/shard-pipeline.ts).
+   */
+  maxResponsesPerAppSecond?: number;
 }
 
 /**
@@ -78,6 +84,10 @@ export const PROCESSOR_DEFAULTS = {
   futureToleranceSeconds: 300,
   maxWindowStates: 1_000_000,
   maxDedupIds: 500_000,
+  // Below what the embedded stack writes under a flood (~325 a second in all: README, "One
+  // application flooding"), so that one application cannot fill its write lane for good; far above
+  // what an attack on an honest application yields (a brute force: one response).
+  maxResponsesPerAppSecond: 200,
 } as const;
 
 /** What an application runs while no configuration of it can: nothing, so none of its events is counted. */
@@ -85,6 +95,15 @@ const INERT_CONFIG: AppConfig = { detectors: [], allowlist: { ips: [], users: []
 
 const SWEEP_EVERY_MS = 1000;
 const EVICTION_LOG_INTERVAL_MS = 10_000;
+const SHED_LOG_INTERVAL_MS = 10_000;
+
+/** An application's responses in the current second of the shard's clock, and what was shed since last logged. */
+interface ResponseRate {
+  second: number;
+  given: number;
+  shedSinceLog: number;
+  loggedAt: number;
+}
 
 export class ShardProcessor {
   readonly shardId: string;
@@ -105,6 +124,8 @@ export class ShardProcessor {
   private readonly refusedConfigs = new Map<string, string>();
   private responses: SecurityResponse[] = [];
   private deadLetters: DeadLetter[] = [];
+  private readonly maxResponsesPerAppSecond: number;
+  private readonly responseRates = new Map<string, ResponseRate>();
 
   constructor(options: ProcessorOptions) {
     const o = { ...PROCESSOR_DEFAULTS, ...options };
@@ -115,6 +136,10 @@ export class ShardProcessor {
     this.watermark = new Watermark(this.latenessMs, o.futureToleranceSeconds * 1000);
     this.budget = new WindowBudget(o.maxWindowStates);
     this.dedup = new DedupIndex(o.maxDedupIds);
+    this.maxResponsesPerAppSecond = o.maxResponsesPerAppSecond;
+    if (!Number.isInteger(this.maxResponsesPerAppSecond) || this.maxResponsesPerAppSecond < 1) {
+      throw new Error(`maxResponsesPerAppSecond: ${this.maxResponsesPerAppSecond} is not allowed; expected a whole number >= 1`);
+    }
     this.ledger = new ResponseLedger(o.history, this.logger, {
       maxEntries: o.maxLedgerEntries ?? ledgerEntriesFor(o.maxWindowStates),
       ...(o.historyRetryDelaysMs === undefined ? {} : { retryDelaysMs: o.historyRetryDelaysMs }),
@@ -241,10 +266,47 @@ export class ShardProcessor {
       this.stats.suppressed++;
       return;
     }
+    if (!this.withinResponseRate(ctx.appId)) return;
     this.ledger.record(response);
     this.responses.push(response);
     this.stats.responses++;
     this.stats.bump(this.stats.responsesByDetector, detector.name);
+  }
+
+  /**
+   * Whether the application may be given one more response in the current second of the shard's
+   * event-time clock. Beyond `maxResponsesPerAppSecond` the response is shed: not written, not in the
+   * ledger, so the target is answered at its next detection if its attack goes on. The decision reads
+   * only the clock and the order of records, and a checkpoint is only ever taken where the clock
+   * enters a new second (checkpoint.ts), where every count starts again: a replay sheds the same.
+   */
+  private withinResponseRate(appId: string): boolean {
+    const second = Math.floor(this.watermark.clock / 1000);
+    let rate = this.responseRates.get(appId);
+    if (rate === undefined) {
+      rate = { second, given: 0, shedSinceLog: 0, loggedAt: 0 };
+      this.responseRates.set(appId, rate);
+    } else if (rate.second !== second) {
+      rate.second = second;
+      rate.given = 0;
+    }
+    if (rate.given < this.maxResponsesPerAppSecond) {
+      rate.given++;
+      return true;
+    }
+    this.stats.app(appId).responsesShed++;
+    this.stats.responsesShed++;
+    rate.shedSinceLog++;
+    const clock = Date.now(); // for log pacing only; decisions never read the clock
+    if (clock - rate.loggedAt >= SHED_LOG_INTERVAL_MS) {
+      this.logger.warn(
+        { shardId: this.shardId, appId, shed: rate.shedSinceLog, limit: this.maxResponsesPerAppSecond },
+        'an application is given more responses a second than allowed: shedding the rest (each target is answered at its next detection if its attack goes on)',
+      );
+      rate.loggedAt = clock;
+      rate.shedSinceLog = 0;
+    }
+    return false;
   }
 
   private deadLetter(record: ShardRecord, reason: string): void {

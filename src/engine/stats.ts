@@ -9,10 +9,13 @@ export class AppStats {
   /** Newest arrival time (ms) among the application's records of the batch in hand, or -Infinity. */
   batchNewestArrival = -Infinity;
   /**
-   * When the last batch holding records of the application was durable (responses written), minus
-   * the newest arrival in Kinesis among them: how far behind this application's events are handled.
+   * When the application's responses up to its last batch were durable (written in its own lane:
+   * drivers/shard-pipeline.ts), minus the newest arrival in Kinesis among its records of that batch:
+   * how far behind this application's events are handled.
    */
   lagMs = 0;
+  /** Responses decided beyond the application's rate and not given (processor.ts, `maxResponsesPerAppSecond`). */
+  responsesShed = 0;
 }
 
 export class ShardStats {
@@ -35,6 +38,8 @@ export class ShardStats {
   /** Detections not answered because the target is under a response already. */
   suppressed = 0;
   responses = 0;
+  /** Responses decided beyond an application's rate and not given, all applications. */
+  responsesShed = 0;
   /** Times an application's configuration could not run (the source threw, or it did not compile). */
   configRefused = 0;
   /** Applications started without their past responses: the history store kept failing (ledger.ts). */

@@ -94,6 +94,7 @@ export async function openDetection(
         latenessSeconds: env.RIPOSTE_LATENESS_SECONDS,
         futureToleranceSeconds: env.RIPOSTE_FUTURE_TOLERANCE_SECONDS,
         maxWindowStates: env.RIPOSTE_MAX_WINDOW_STATES,
+        maxResponsesPerAppSecond: env.RIPOSTE_MAX_RESPONSES_PER_APP_SECOND,
       },
     },
     registry,

@@ -12,7 +12,7 @@ const SHARD = 'shardId-000000000000';
 /** The part of the local driver the metrics read: its readers, and its checkpoint events. */
 function driverOf(processor: ShardProcessor): LocalKinesisDriver {
   const driver = new EventEmitter();
-  const readers = new Map([[SHARD, { shardId: SHARD, pipeline: { processor } }]]);
+  const readers = new Map([[SHARD, { shardId: SHARD, pipeline: { processor, pending: { total: 0, byApp: new Map<string, number>() } } }]]);
   return Object.assign(driver, { readers }) as unknown as LocalKinesisDriver;
 }
 

@@ -53,8 +53,14 @@ export function registerEngineMetrics(registry: Registry, driver: LocalKinesisDr
   counter(registry, 'riposte_app_records_total', 'Valid events read, per shard and application: who sends what.', ['shard', 'app'], (set) => {
     for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.records);
   });
-  gauge(registry, 'riposte_app_lag_seconds', 'Per shard and application: from the newest arrival in Kinesis among its events in the last batch holding any, to that batch\'s responses written.', ['shard', 'app'], (set) => {
+  gauge(registry, 'riposte_app_lag_seconds', 'Per shard and application: from the newest arrival in Kinesis among its events in the last batch holding any, to that batch\'s responses of the application written.', ['shard', 'app'], (set) => {
     for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.lagMs / 1000);
+  });
+  counter(registry, 'riposte_app_responses_shed_total', "Per shard and application: responses decided beyond RIPOSTE_MAX_RESPONSES_PER_APP_SECOND in one second of the shard's event time, not given (the target is answered at its next detection).", ['shard', 'app'], (set) => {
+    for (const { shardId, processor } of readings()) for (const [app, stats] of processor.stats.apps) set({ shard: shardId, app }, stats.responsesShed);
+  });
+  gauge(registry, 'riposte_app_pending_responses', "Per shard and application: responses decided and not yet written (its write lane); the shard waits when one application's or all exceed their bound.", ['shard', 'app'], (set) => {
+    for (const r of driver.readers.values()) for (const [app, n] of r.pipeline.pending.byApp) set({ shard: r.shardId, app }, n);
   });
   counter(registry, 'riposte_app_config_refused_total', "Times an application's configuration could not run in a shard processor (that application only: it ran its previous configuration, or counted nothing), per shard.", ['shard'], perShard((p) => p.stats.configRefused));
   counter(registry, 'riposte_history_unread_total', 'Applications a shard processor started without their past responses, the history store having kept failing (repeat offenders are not recognised, a banned target may be banned again), per shard.', ['shard'], perShard((p) => p.stats.historyUnread));

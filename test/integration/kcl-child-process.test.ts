@@ -104,7 +104,9 @@ it('plays a whole shard: the responses of an uninterrupted run, only protocol li
   expectOnlyProtocolOnStdout(child);
   expect(child.stderr()).toContain('noisy dependency loaded');
   expect(child.stderr()).toContain('noisy dependency still talking');
-  expect(requests.length).toBeGreaterThan(3);
+  // Responses are written in lanes while the next batches are processed: a position is checkpointed
+  // at the first batch after its writes landed, so how many depends on timing.
+  expect(requests.length).toBeGreaterThan(0);
   expect(requests.some((r) => (r.subSequenceNumber ?? 0) > 0)).toBe(true);
   expect(await writtenIds(table)).toEqual(expected);
 });
@@ -149,8 +151,13 @@ it('when the daemon goes away while a write is being retried, the child exits pr
   const table = await dynamo.responsesTable();
   const child = spawnChild(childEnv(table, { RIPOSTE_RESPONSES_TABLE: 'no-such-table' }));
   await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
-  child.daemon.send(processRecords(records.slice(0, 300)));
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The batch is answered while its responses' write is retried in their lane: nothing checkpointed.
+  expect(await child.daemon.perform(processRecords(records.slice(0, 300)))).toEqual([]);
+  const retried = async () => {
+    const until = Date.now() + 5000;
+    while (!child.stderr().includes('retrying, and not checkpointing until it succeeds') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await within(6000, 'a write retried', retried());
   const closedAt = Date.now();
   child.daemon.end();
   expect(await within(5000, 'exit after stdin closed', child.exited)).toBe(0);

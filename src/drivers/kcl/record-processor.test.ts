@@ -228,10 +228,13 @@ describe('writes come before checkpoints', () => {
       },
     };
     const child = startChild(flaky);
-    const requests = await playShard(child, () => {
+    const answer = () => {
       log.push('checkpoint');
       return null;
-    });
+    };
+    const requests = await playShard(child, answer);
+    // The batches go on while the write is retried in its lane; shutdownRequested waits for it to land.
+    requests.push(await child.daemon.perform(shutdownRequested(), answer));
     await finish(child);
 
     expect(log.slice(0, 4)).toEqual(['write failed', 'write failed', 'write failed', 'written']);
@@ -240,12 +243,15 @@ describe('writes come before checkpoints', () => {
     expect(ids(store.all())).toEqual(ids(await referenceResponses(events)));
   });
 
-  it('when stdin closes while a write is being retried, the child gives up at once and sends nothing more', async () => {
-    const never: ResponseSink = { write: async () => Promise.reject(new Error('table unavailable')) };
+  it('while a write is being retried the batches go on, nothing is checkpointed, and when stdin closes the child gives up at once and sends nothing more', async () => {
+    let attempts = 0;
+    const never: ResponseSink = { write: async () => (attempts++, Promise.reject(new Error('table unavailable'))) };
     const child = startChild(never);
     await child.daemon.perform(initialize(SHARD, 'TRIM_HORIZON', 0));
-    for (const batch of batchesOf100) child.daemon.send(processRecords(batch));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const requests: CheckpointRequest[] = [];
+    for (const batch of batchesOf100) requests.push(...(await child.daemon.perform(processRecords(batch))));
+    expect(requests).toEqual([]);
+    expect(attempts).toBeGreaterThan(1);
     const started = Date.now();
     await finish(child);
     expect(Date.now() - started).toBeLessThan(500);

@@ -2,9 +2,10 @@
  * The record processor of `riposte kcl`: what one child does with its one shard over its lifetime
  * (initialize → processRecords… → leaseLost | shardEnded | shutdownRequested).
  *
- * Checkpoints. After each batch the pipeline has made the responses and dead letters durable and
- * knows the newest safe position (it trails the newest record by the longest window, by design).
- * The child checkpoints there, with the sub-sequence number, when it moved. The daemon's answer
+ * Checkpoints. After each batch the pipeline knows the newest safe position: the responses and dead
+ * letters of every record up to it are durable (they are written in lanes while the next batches are
+ * processed), and it trails the newest record by the longest window, by design. The child
+ * checkpoints there, with the sub-sequence number, when it moved. The daemon's answer
  * decides what follows, as the KCL documents RecordProcessorCheckpointer's exceptions:
  * - ThrottlingException, KinesisClientLibDependencyException: the position stays pending and is
  *   tried again after the next batch (at shard end, with backoff until it lands);
@@ -82,10 +83,12 @@ export class KclRecordProcessor implements KclHandler {
   }
 
   /**
-   * Every batch was made durable before its status, so there is nothing left to flush: the whole
-   * shard is done, and the checkpoint at its end (no sequence number) lets the child shards start.
+   * The whole shard is done: once every batch's output is written (drained), the checkpoint at its
+   * end (no sequence number) lets the child shards start.
    */
   async shardEnded(checkpointer: Checkpointer): Promise<void> {
+    // Without the lease nothing is checkpointed, so there is nothing to wait for.
+    if (this.mayCheckpoint) await this.pipeline?.drain(this.options.signal);
     this.logger.info({ shardId: this.shardId }, 'shard ended: checkpointing at its end');
     const checkpointEnd = async (): Promise<void> => {
       const error = this.mayCheckpoint ? await checkpointer.checkpoint(null) : null;
@@ -105,6 +108,13 @@ export class KclRecordProcessor implements KclHandler {
 
   /** The worker is shutting down: checkpoint what is safe; leaseLost normally follows. */
   async shutdownRequested(checkpointer: Checkpointer): Promise<void> {
+    if (this.mayCheckpoint) {
+      // What was handed over is written first, so that the checkpoint covers it; if a write failed for
+      // good, what is safe is still checkpointed (never past the unwritten).
+      await this.pipeline?.drain(this.options.signal).catch((error: unknown) => {
+        this.logger.error({ shardId: this.shardId, err: error }, 'shutdown requested: the writes in hand did not all land; checkpointing what is safe');
+      });
+    }
     this.logger.info({ shardId: this.shardId, safe: this.pipeline?.safe ?? null }, 'shutdown requested: checkpointing what is safe');
     await this.checkpointSafe(checkpointer);
   }

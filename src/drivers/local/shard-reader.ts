@@ -172,7 +172,11 @@ export class ShardReader {
       const behind = result.MillisBehindLatest ?? 0;
       this.pipeline.processor.stats.millisBehindLatest = behind;
       if (kinesisRecords.length > 0) await this.process(kinesisRecords, behind);
+      // Writes land between batches too (the pipeline's lanes): what became safe meanwhile is checkpointed.
+      await this.commitSafe();
       if (result.NextShardIterator === undefined || result.NextShardIterator === null) {
+        await this.pipeline.drain(this.ctx.abortSignal);
+        await this.commitSafe();
         await this.finish();
         return 'shard-ended';
       }
@@ -182,7 +186,17 @@ export class ShardReader {
       this.idle = idle;
       if (idle) await sleep(settings.idleTimeBetweenReadsMs, stopSignal).catch(() => undefined);
     }
+    // A graceful stop: what was read is written and checkpointed (the stop deadline's abort ends the wait).
+    await this.pipeline.drain(this.ctx.abortSignal);
+    await this.commitSafe();
     return 'stopped';
+  }
+
+  /** Checkpoints the pipeline's safe position if it moved; rejects if the pipeline failed for good. */
+  private async commitSafe(): Promise<void> {
+    this.pipeline.throwIfStopped();
+    const safe = this.pipeline.safe;
+    if (safe !== null && !samePosition(safe, this.committed)) await this.commit(safe);
   }
 
   private async process(kinesisRecords: KinesisRecord[], behind: number): Promise<void> {
@@ -191,8 +205,7 @@ export class ShardReader {
     for (const a of batch.aggregated) this.aggregatedEnds.set(a.sequenceNumber, a.lastSubSequenceNumber);
     const stats = this.pipeline.processor.stats;
     const before = { responses: stats.responses, rejected: stats.rejected };
-    const safe = await this.pipeline.process(batch.records, batch.rejected, this.ctx.abortSignal);
-    if (safe !== null && !samePosition(safe, this.committed)) await this.commit(safe);
+    await this.pipeline.process(batch.records, batch.rejected, this.ctx.abortSignal);
     const last = kinesisRecords[kinesisRecords.length - 1];
     this.lastRead = last?.SequenceNumber ?? this.lastRead;
     const arrival = last?.ApproximateArrivalTimestamp?.getTime();
@@ -223,7 +236,7 @@ export class ShardReader {
     this.ctx.observer.checkpointed(this.shardId, position);
   }
 
-  /** The shard is closed and read to its end: every batch is durable, so its end is checkpointed. */
+  /** The shard is closed and read to its end, every batch written (drained): its end is checkpointed. */
   private async finish(): Promise<void> {
     await this.durably('checkpoint the end of the shard', () => this.ctx.checkpoints.put(this.shardId, { kind: 'shard-end' }));
     this.logger.info({ shardId: this.shardId, records: this.pipeline.processor.stats.records }, 'shard read to its end');

@@ -9,9 +9,12 @@
  *
  * Why parallel PutItem and not BatchWriteItem: BatchWriteItem cannot carry a condition, so a replay
  * would overwrite the item, move it in the change feed and un-revoke it. TransactWriteItems can,
- * but one existing item cancels the whole transaction, it costs twice the write units, and replays
- * are the common case after a restart. Responses are rare next to events (a batch yields a handful),
- * so a few puts in flight at once cost nothing a batch would save.
+ * but one existing item cancels the whole transaction, it costs twice the write units, replays
+ * are the common case after a restart, and the embedded dynalite has no transactions. So a write
+ * costs a round trip per response, and what bounds it is the client: on the embedded stack each
+ * PutItem costs the main thread ~1.7 ms (the SDK's middleware, signing, HTTP; `bench/response-writes.ts`),
+ * ~500 puts a second at most on an idle event loop, ~325 under a flood's ingest. 32 in flight (8
+ * before) keep the store busy while the event loop is slow to come back to each answer.
  *
  * Beside the responses, one item per application counts its changes: `id = "#generation"`, raised
  * (ADD) once per application after each write call's puts have landed and after each revocation. The
@@ -117,7 +120,7 @@ export class DynamoResponseStore implements ResponseSink, ResponseHistory, Respo
     this.doc = client instanceof DynamoDBDocumentClient ? client : documentClient(client);
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
     this.tick = monotonicClock(options.clock ?? Date.now);
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 32;
     if (!Number.isInteger(this.retentionSeconds) || this.retentionSeconds < 0) {
       throw new Error(`retentionSeconds: ${this.retentionSeconds} is not allowed; expected a whole number of seconds >= 0`);
     }
