@@ -20,7 +20,8 @@ const { client, counters } = faultyDynamoClient(
   { throttle: 0, lostReply: 0, hangBefore: 0.5, hangAfter: 1 },
   { endpoint: String(env.DYNAMO_ENDPOINT), maxAttempts: 1, random: () => (counters.attempts % 2 === 1 ? 0.25 : 0.75) },
 );
-const store = new DynamoResponseStore(client, String(env.TABLE));
+// 8 puts in flight, as the test's scenario counts them (of the 10 messages held, 2 wait their turn).
+const store = new DynamoResponseStore(client, String(env.TABLE), { concurrency: 8 });
 const queue: RetryQueue =
   env.QUEUE === 'sqs'
     ? new SqsRetryQueue(localSqsClient(String(env.SQS_ENDPOINT)), String(env.SQS_QUEUE_URL), {
