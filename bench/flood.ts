@@ -26,7 +26,7 @@
  * Progress on standard error; the last line is one JSON object with every figure.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import loginBruteForce from '../detectors/login-brute-force';
@@ -117,6 +117,8 @@ function rssMb(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+const snapshotsIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).length;
 
 /** The server's riposte_memory_bytes, MB, as `thread kind`: value. */
 async function memoryByThread(url: string): Promise<Record<string, number>> {
@@ -228,9 +230,13 @@ async function main(): Promise<void> {
     clearTimeout(firstSnapshot);
     clearInterval(followMemory);
     if (SNAPSHOT_DIR !== undefined) {
+      const before = snapshotsIn(SNAPSHOT_DIR);
       snapshot();
-      // Writing a snapshot stops the main thread for seconds; the flood goes on meanwhile.
-      await sleep(20_000);
+      // The main thread writes the snapshot synchronously once its file exists: a scrape is answered
+      // only after it is complete, and the server is not asked to stop in the middle of it.
+      while (snapshotsIn(SNAPSHOT_DIR) === before) await sleep(200);
+      await memoryByThread(server.url);
+      log(`heap snapshots in ${SNAPSHOT_DIR}`);
     }
     const floodSeconds = (Date.now() - floodStarted) / 1000;
     const stopped = new Promise((resolve) => flood?.once('exit', resolve));
