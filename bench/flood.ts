@@ -108,10 +108,13 @@ function figures(latencies: readonly number[], iterations: number): Figures {
   return { iterations, banned: sorted.length, p50Ms: sorted[Math.floor((sorted.length - 1) / 2)] ?? null, maxMs: sorted.at(-1) ?? null, minMs: sorted[0] ?? null, all: [...latencies] };
 }
 
-/** A process's resident memory, MB (Linux's /proc; undefined elsewhere or once it has gone). */
-function rssMb(pid: number | undefined): number | undefined {
+/**
+ * A process's resident memory, MB (Linux's /proc; undefined elsewhere or once it has gone): all of it
+ * (`VmRSS`), or its file-backed part (`RssFile`: mapped files, such as LevelDB's table files).
+ */
+function rssMb(pid: number | undefined, field: 'VmRSS' | 'RssFile' = 'VmRSS'): number | undefined {
   try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
   } catch {
     return undefined;
@@ -213,7 +216,9 @@ async function main(): Promise<void> {
     const floodStarted = Date.now() - WARMUP_SECONDS * 1000;
     const memoryLog: { floodSeconds: number; mb: Record<string, number> }[] = [];
     const followMemory = setInterval(() => {
-      void memoryByThread(server.url).then((mb) => {
+      void memoryByThread(server.url).then((byThread) => {
+        // What RSS has beyond the heaps is mapped files or native memory: the first is told apart here.
+        const mb = { ...byThread, 'process rssFile': rssMb(server.child.pid, 'RssFile') ?? NaN };
         const floodSeconds = Math.round((Date.now() - floodStarted) / 1000);
         memoryLog.push({ floodSeconds, mb });
         log(`memory after ${floodSeconds} s of flood, MB: ${JSON.stringify(mb)}`);
