@@ -12,7 +12,13 @@
  * timed from the 202 of the 10th to the ban reaching the victim's long-polling agent.
  * First N times without the flood (the baseline, same run), then N times during it.
  *
- *   npm run bench:flood [-- iterations=10 concurrency=6 warmupSeconds=5 quota=9000 profile=<dir>]
+ *   npm run bench:flood [-- iterations=10 concurrency=6 warmupSeconds=5 quota=9000 profile=<dir>
+ *                         floodSeconds=240 heapSnapshots=<dir>]
+ *
+ * `floodSeconds`: the flood goes on at least that long, after the measures if they end sooner (to
+ * follow its memory). Every 30 s of it the server's memory by thread (`riposte_memory_bytes`) is logged.
+ * `heapSnapshots=<dir>`: the main thread writes a heap snapshot there (`--heapsnapshot-signal`) 60 s
+ * into the flood and again just before it stops, to compare what holds any growth.
  *
  * `profile=<dir>`: `riposte start` runs with `--cpu-prof` and writes its profiles (one per thread:
  * the API's, the emulators') there when it stops.
@@ -20,7 +26,7 @@
  * Progress on standard error; the last line is one JSON object with every figure.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import loginBruteForce from '../detectors/login-brute-force';
@@ -43,6 +49,8 @@ const BATCH = 500;
  */
 const QUOTA = args.quota ?? 'default';
 const PROFILE_DIR = args.profile;
+const FLOOD_SECONDS = Number(args.floodSeconds ?? 0);
+const SNAPSHOT_DIR = args.heapSnapshots;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,14 +108,29 @@ function figures(latencies: readonly number[], iterations: number): Figures {
   return { iterations, banned: sorted.length, p50Ms: sorted[Math.floor((sorted.length - 1) / 2)] ?? null, maxMs: sorted.at(-1) ?? null, minMs: sorted[0] ?? null, all: [...latencies] };
 }
 
-/** A process's resident memory, MB (Linux's /proc; undefined elsewhere or once it has gone). */
-function rssMb(pid: number | undefined): number | undefined {
+/**
+ * A process's resident memory, MB (Linux's /proc; undefined elsewhere or once it has gone): all of it
+ * (`VmRSS`), or its file-backed part (`RssFile`: mapped files, such as LevelDB's table files).
+ */
+function rssMb(pid: number | undefined, field: 'VmRSS' | 'RssFile' = 'VmRSS'): number | undefined {
   try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
   } catch {
     return undefined;
   }
+}
+
+const snapshotsIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).length;
+
+/** The server's riposte_memory_bytes, MB, as `thread kind`: value. */
+async function memoryByThread(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const figures: Record<string, number> = {};
+  for (const match of text.matchAll(/^riposte_memory_bytes\{thread="([^"]+)",kind="([^"]+)"\} (\S+)$/gm)) {
+    figures[`${match[1]} ${match[2]}`] = Math.round(Number(match[3]) / 2 ** 20);
+  }
+  return figures;
 }
 
 const show = (f: Figures) => `p50 ${f.p50Ms} ms, max ${f.maxMs} ms, min ${f.minMs} ms (${f.banned}/${f.iterations} banned)`;
@@ -119,7 +142,10 @@ async function main(): Promise<void> {
   if (QUOTA !== 'default') writeFileSync(quota, `ingest: { eventsPerSecond: ${Number(QUOTA)}, burstEvents: ${2 * Number(QUOTA)} }\n`);
   const victimToken = await addApp('victim', dataDir);
   const floodToken = await addApp('flood', dataDir, QUOTA === 'default' ? [] : ['--settings', quota]);
-  const nodeArgs = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+  const nodeArgs = [
+    ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
+    ...(SNAPSHOT_DIR === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOT_DIR}`]),
+  ];
   const server = await startRiposteProcess(dataDir, {}, undefined, { args: ['--shards', '1'], nodeArgs });
   let flood: ReturnType<typeof fork> | undefined;
   // The server must survive the flood: its memory is followed, and if it exits, how and why is said at once.
@@ -188,7 +214,35 @@ async function main(): Promise<void> {
     await sleep(WARMUP_SECONDS * 1000);
     log(`flood: ${floodStats.accepted} events accepted in the first ${WARMUP_SECONDS} s`);
     const floodStarted = Date.now() - WARMUP_SECONDS * 1000;
+    const memoryLog: { floodSeconds: number; mb: Record<string, number> }[] = [];
+    const followMemory = setInterval(() => {
+      void memoryByThread(server.url).then((byThread) => {
+        // What RSS has beyond the heaps is mapped files or native memory: the first is told apart here.
+        const mb = { ...byThread, 'process rssFile': rssMb(server.child.pid, 'RssFile') ?? NaN };
+        const floodSeconds = Math.round((Date.now() - floodStarted) / 1000);
+        memoryLog.push({ floodSeconds, mb });
+        log(`memory after ${floodSeconds} s of flood, MB: ${JSON.stringify(mb)}`);
+      }, () => undefined);
+    }, 30_000);
+    const snapshot = () => SNAPSHOT_DIR !== undefined && server.child.kill('SIGUSR2');
+    const firstSnapshot = setTimeout(snapshot, 60_000 - WARMUP_SECONDS * 1000);
     const flooded = await measure('flood');
+    const left = floodStarted + FLOOD_SECONDS * 1000 - Date.now();
+    if (left > 0) {
+      log(`flooding ${Math.round(left / 1000)} s more (floodSeconds=${FLOOD_SECONDS})`);
+      await sleep(left);
+    }
+    clearTimeout(firstSnapshot);
+    clearInterval(followMemory);
+    if (SNAPSHOT_DIR !== undefined) {
+      const before = snapshotsIn(SNAPSHOT_DIR);
+      snapshot();
+      // The main thread writes the snapshot synchronously once its file exists: a scrape is answered
+      // only after it is complete, and the server is not asked to stop in the middle of it.
+      while (snapshotsIn(SNAPSHOT_DIR) === before) await sleep(200);
+      await memoryByThread(server.url);
+      log(`heap snapshots in ${SNAPSHOT_DIR}`);
+    }
     const floodSeconds = (Date.now() - floodStarted) / 1000;
     const stopped = new Promise((resolve) => flood?.once('exit', resolve));
     flood.send('stop');
@@ -207,6 +261,7 @@ async function main(): Promise<void> {
       pendingByApp: lag.split('\n').filter((l) => l.startsWith('riposte_app_pending_responses')),
       shedByApp: lag.split('\n').filter((l) => l.startsWith('riposte_app_responses_shed_total')),
       serverPeakRssMb: peakRssMb,
+      memoryByThreadMb: memoryLog,
       node: process.version,
       cpus: cpus().length,
       seconds: Math.round((Date.now() - began) / 1000),

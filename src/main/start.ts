@@ -31,6 +31,7 @@ import { launchDaemon, type RunningDaemon } from '../drivers/kcl-daemon/launch';
 import type { LocalKinesisDriver } from '../drivers/local/local-driver';
 import { gauge } from '../observability/collected';
 import { registerAppSettingsMetrics, registerEngineMetrics } from '../observability/engine-metrics';
+import { registerMemoryMetrics } from '../observability/memory-metrics';
 import { listenOrExplain } from './listen-or-explain';
 import { messageOf, PartFailures, type PartFailure } from '../observability/failures';
 import { registerWritePathMetrics } from '../observability/write-path-metrics';
@@ -170,6 +171,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
       registerEngineMetrics(metrics, driver, detection.playbookStats);
       registerAppSettingsMetrics(metrics, detection.appSettings);
     }
+    registerMemoryMetrics(metrics, () => embedded?.services.threads ?? []);
     registerWritePathMetrics(metrics, { stores: detection.stores, sink: detection.sink, digester, queue: detection.queue, logger });
 
     const reader = new DynamoResponseStore(dynamo, env.RIPOSTE_RESPONSES_TABLE);

@@ -33,3 +33,14 @@ test('a thread ended from outside is a failure too', async () => {
 test('a service that cannot start rejects the start with its reason', async () => {
   await expect(startServiceThread('test service', entry, { refuse: 'no port for you' })).rejects.toThrow('the test service thread did not start: no port for you');
 });
+
+test("memory() is the thread's own heap, and undefined once the thread is gone", async () => {
+  const thread = await startServiceThread('test service', entry, {});
+  const memory = await thread.memory();
+  expect(memory).toEqual({ heapUsed: expect.any(Number), heapTotal: expect.any(Number), external: expect.any(Number), arrayBuffers: expect.any(Number) });
+  // The thread's isolate, not this one's: a fresh thread's heap is smaller than a jest worker's.
+  expect(memory?.heapUsed).toBeGreaterThan(0);
+  expect(memory?.heapUsed).toBeLessThan(process.memoryUsage().heapUsed);
+  await thread.close();
+  expect(await thread.memory()).toBeUndefined();
+});

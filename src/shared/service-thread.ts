@@ -23,13 +23,22 @@ export interface ServiceThread {
   readonly failed: Promise<Error>;
   /** Asks the service to close (it finishes what it is answering), then waits for the thread to end. */
   close(): Promise<void>;
+  /**
+   * The thread's own heap, as `process.memoryUsage()` reports it in the thread (each thread has a V8
+   * isolate of its own; `rss` is the whole process's). Undefined if the thread is gone or does not
+   * answer within a second. Node 20's Worker has no getHeapStatistics(), hence the message.
+   */
+  memory(): Promise<ThreadMemory | undefined>;
 }
+
+/** One isolate's memory, bytes: what `process.memoryUsage()` says in that thread, less the process-wide rss. */
+export type ThreadMemory = Omit<NodeJS.MemoryUsage, 'rss'>;
 
 /** What runs in the thread: starts the server from the thread's data, says where it listens and how to close it. */
 export type ServiceStarter = (data: unknown) => Promise<{ endpoint: string; close(): Promise<void> }>;
 
-type FromThread = { kind: 'listening'; endpoint: string } | { kind: 'closed' };
-type ToThread = { kind: 'close' };
+type FromThread = { kind: 'listening'; endpoint: string } | { kind: 'closed' } | { kind: 'memory'; id: number; memory: ThreadMemory };
+type ToThread = { kind: 'close' } | { kind: 'memory'; id: number };
 
 interface ThreadData {
   entry: string;
@@ -38,6 +47,8 @@ interface ThreadData {
 
 /** How long close() waits for the service to close before it stops the thread outright. */
 const CLOSE_BOUND_MS = 10_000;
+/** How long memory() waits for the thread's answer: a thread busy that long is left out of a scrape. */
+const MEMORY_BOUND_MS = 1000;
 
 /**
  * The thread's first code. A checkout runs TypeScript (bin/typescript-cache.js transpiles it for the
@@ -69,6 +80,8 @@ export function startServiceThread(name: string, entry: string, data: unknown): 
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let closed: () => void = () => undefined;
   const closedByService = new Promise<void>((resolve) => (closed = resolve));
+  let asked = 0;
+  const answers = new Map<number, (memory: ThreadMemory | undefined) => void>();
 
   return new Promise<ServiceThread>((resolve, reject) => {
     let started = false;
@@ -77,6 +90,7 @@ export function startServiceThread(name: string, entry: string, data: unknown): 
     });
     worker.on('message', (message: FromThread) => {
       if (message.kind === 'closed') closed();
+      if (message.kind === 'memory') answers.get(message.id)?.(message.memory);
       if (message.kind !== 'listening' || started) return;
       started = true;
       resolve({
@@ -93,6 +107,20 @@ export function startServiceThread(name: string, entry: string, data: unknown): 
           await Promise.race([closedByService, exited]);
           await worker.terminate();
           clearTimeout(bound);
+        },
+        memory: () => {
+          if (closing || failure !== undefined) return Promise.resolve(undefined);
+          const id = ++asked;
+          return new Promise<ThreadMemory | undefined>((answered) => {
+            const late = setTimeout(() => settle(undefined), MEMORY_BOUND_MS).unref();
+            function settle(memory: ThreadMemory | undefined) {
+              clearTimeout(late);
+              answers.delete(id);
+              answered(memory);
+            }
+            answers.set(id, settle);
+            worker.postMessage({ kind: 'memory', id } satisfies ToThread);
+          });
         },
       });
     });
@@ -119,7 +147,11 @@ export function serveInThread(start: ServiceStarter): void {
   if (port === null) throw new Error('serveInThread runs in a worker thread started by startServiceThread, not in the main thread');
   void start((workerData as ThreadData).data).then((service) => {
     port.on('message', (message: ToThread) => {
-      if (message.kind !== 'close') return;
+      if (message.kind === 'memory') {
+        const { rss: _process, ...memory } = process.memoryUsage();
+        port.postMessage({ kind: 'memory', id: message.id, memory } satisfies FromThread);
+        return;
+      }
       void service.close().then(() => {
         port.postMessage({ kind: 'closed' } satisfies FromThread);
         port.close();
