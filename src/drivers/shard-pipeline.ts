@@ -99,12 +99,8 @@ export class ShardPipeline {
   /** Responses and dead letters queued or being written, per application (dead letters under no application). */
   get pending(): { total: number; byApp: ReadonlyMap<string, number> } {
     const byApp = new Map<string, number>();
-    let total = this.letterLane.pending;
-    for (const [appId, lane] of this.responseLanes) {
-      byApp.set(appId, lane.pending);
-      total += lane.pending;
-    }
-    return { total, byApp };
+    for (const [appId, lane] of this.responseLanes) byApp.set(appId, lane.pending);
+    return { total: this.pendingTotal(), byApp };
   }
 
   /**
@@ -157,15 +153,17 @@ export class ShardPipeline {
       else list.push(response);
     }
     const now = Date.now();
-    for (const [appId, stats] of this.processor.stats.apps) {
-      const arrival = stats.batchNewestArrival;
-      stats.batchNewestArrival = -Infinity;
+    for (const { appId, stats, newestArrival } of this.processor.stats.takeBatchArrivals()) {
       const mine = byApp.get(appId);
-      if (mine !== undefined) this.laneOf(appId).add(batch, mine, arrival);
-      else if (arrival !== -Infinity && this.responseLanes.get(appId)?.follow(arrival) !== true) stats.lagMs = Math.max(0, now - arrival);
+      if (mine !== undefined) {
+        byApp.delete(appId);
+        this.laneOf(appId).add(batch, mine, newestArrival);
+      } else if (this.responseLanes.get(appId)?.follow(newestArrival) !== true) {
+        stats.handled(newestArrival, now);
+      }
     }
-    // Responses of an application with no records in the batch cannot happen; written all the same.
-    for (const [appId, mine] of byApp) if (!this.processor.stats.apps.has(appId)) this.laneOf(appId).add(batch, mine, -Infinity);
+    // Responses of applications whose records carried no arrival time (records made by hand).
+    for (const [appId, mine] of byApp) this.laneOf(appId).add(batch, mine, -Infinity);
   }
 
   private laneOf(appId: string): WriteLane<SecurityResponse> {
@@ -176,7 +174,7 @@ export class ShardPipeline {
         {
           write: (responses) => this.untilDone('write responses', () => this.deps.sink.write(responses), appId),
           landed: (newestArrival) => {
-            if (newestArrival !== -Infinity) stats.lagMs = Math.max(0, Date.now() - newestArrival);
+            if (newestArrival !== -Infinity) stats.handled(newestArrival, Date.now());
             this.moved();
           },
           failed: (error) => this.fail(error),

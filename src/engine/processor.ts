@@ -174,7 +174,10 @@ export class ShardProcessor {
         const appStats = ctx.stats;
         appStats.records++;
         const arrival = record.arrivalTime;
-        if (arrival !== undefined && arrival > appStats.batchNewestArrival) appStats.batchNewestArrival = arrival;
+        if (arrival !== undefined && arrival > appStats.batchNewestArrival) {
+          if (appStats.batchNewestArrival === -Infinity) this.stats.batchApps.push(appId);
+          appStats.batchNewestArrival = arrival;
+        }
         this.consider(record, ctx, result.event, result.time);
       } else {
         this.deadLetter(record, result.reason);

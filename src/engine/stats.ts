@@ -16,6 +16,18 @@ export class AppStats {
   lagMs = 0;
   /** Responses decided beyond the application's rate and not given (processor.ts, `maxResponsesPerAppSecond`). */
   responsesShed = 0;
+
+  /** Its records up to one that reached Kinesis at `newestArrival` are handled (their responses written) at `now` (ms). */
+  handled(newestArrival: number, now: number): void {
+    this.lagMs = Math.max(0, now - newestArrival);
+  }
+}
+
+/** An application of the batch just handled, with the newest arrival in Kinesis among its records. */
+export interface BatchArrival {
+  appId: string;
+  stats: AppStats;
+  newestArrival: number;
 }
 
 export class ShardStats {
@@ -50,6 +62,11 @@ export class ShardStats {
   millisBehindLatest = 0;
   /** Per application on the shard, so an operator sees who floods and who waits. */
   readonly apps = new Map<string, AppStats>();
+  /**
+   * Applications whose records in the batch in hand carry an arrival time, each once: the processor
+   * adds one when it sets its first `batchNewestArrival` of the batch; takeBatchArrivals empties it.
+   */
+  readonly batchApps: string[] = [];
 
   bump(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
@@ -64,12 +81,19 @@ export class ShardStats {
     return stats;
   }
 
-  /** The batch just handled is durable at `now` (ms): each application in it has its lag. */
-  batchDurable(now: number): void {
-    for (const stats of this.apps.values()) {
-      if (stats.batchNewestArrival === -Infinity) continue;
-      stats.lagMs = Math.max(0, now - stats.batchNewestArrival);
+  /**
+   * The applications whose records in the batch just handled carried an arrival time, each with the
+   * newest of them; the next batch starts afresh. Only the applications of the batch are visited, not
+   * every application the shard has seen.
+   */
+  takeBatchArrivals(): BatchArrival[] {
+    const taken = this.batchApps.map((appId) => {
+      const stats = this.app(appId);
+      const arrival = { appId, stats, newestArrival: stats.batchNewestArrival };
       stats.batchNewestArrival = -Infinity;
-    }
+      return arrival;
+    });
+    this.batchApps.length = 0;
+    return taken;
   }
 }
