@@ -177,6 +177,21 @@ describe('ShardPipeline, write lanes: one application\'s writes stall while anot
     expect(p.pending.total).toBe(0);
   });
 
+  it('keeps each application\'s lag: the victim\'s once its batch is handled, the flooder\'s only once its held write lands', async () => {
+    const sink = new HoldingSink('flood');
+    const p = lanes(sink);
+    const lag = (app: string) => p.processor.stats.app(app).lagMs;
+    await p.process(bruteForce('flood', '203.0.113.66', 0));
+    await p.process(quiet('flood', 2, 3)); // nothing to write, but behind the held write: its lag waits too
+    await p.process(bruteForce('victim', '203.0.113.7', 1));
+    await settle();
+    expect(lag('victim')).toBeGreaterThan(0); // the fixtures' arrivals (BASE_TIME on) are in the past
+    expect(lag('flood')).toBe(0);
+    sink.releaseAll();
+    await settledPromptly(p.drain());
+    expect(lag('flood')).toBeGreaterThan(0);
+  });
+
   it('a checkpoint offered while the flooder\'s older writes wait is handed out only once they land, never before', async () => {
     const sink = new HoldingSink('flood');
     const p = lanes(sink);
