@@ -34,7 +34,7 @@ const HEAVY = ['fastify', '@aws-sdk/client-kinesis', '@aws-sdk/client-dynamodb',
 describe('what a command loads', () => {
   test.each<[string, string[], string[], string[]]>([
     ['riposte --help loads commander and nothing heavy', ['--help'], ['commander'], [...HEAVY, 'zod', 'yaml']],
-    ['riposte replay loads the detectors (zod) and no server, AWS SDK or embedded service', ['replay', empty], ['commander', 'zod'], [...HEAVY, 'yaml']],
+    ['riposte replay loads the detectors (zod) and no server, AWS SDK, embedded service or retry machinery (rxjs)', ['replay', empty], ['commander', 'zod'], [...HEAVY, 'yaml', 'rxjs', '@smithy/core']],
     ['riposte start --help loads the environment schema only', ['start', '--help'], ['zod'], HEAVY],
     ['riposte init --help loads no AWS SDK', ['init', '--help'], ['zod'], HEAVY],
     ['riposte kcl --help loads no AWS SDK', ['kcl', '--help'], ['zod'], HEAVY],

@@ -51,7 +51,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIo, co
   const processor = new ShardProcessor({
     shardId: 'replay',
     config,
-    history: store,
+    // No history: a replay starts from nothing, and the ledger records what it issues as it goes.
     latenessSeconds: options.latenessSeconds ?? PROCESSOR_DEFAULTS.latenessSeconds,
   });
   const input = file === '-' ? io.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });

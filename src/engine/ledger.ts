@@ -18,7 +18,6 @@
 import { isAbort } from '../core/abort';
 import type { HistoryPage, Logger, ResponseHistory } from '../core/ports';
 import { targetKey, type SecurityResponse } from '../core/response';
-import { delaysPolicy, retrying } from '../shared/retry';
 
 interface Entry {
   id: string;
@@ -107,6 +106,9 @@ export class ResponseLedger {
 
   private async readPage(history: ResponseHistory, appId: string, sinceMs: number, after: string | undefined, signal: AbortSignal | undefined): Promise<HistoryPage | undefined> {
     const onRetry = (error: unknown, next: { delayMs: number }): void => this.logger.warn({ appId, err: error, retryInMs: next.delayMs }, 'cannot read past responses; retrying');
+    // Loaded at the first read: the retry policy is written with rxjs, a tenth of the start of a
+    // `riposte replay`, which reads no history.
+    const { delaysPolicy, retrying } = await import('../shared/retry');
     try {
       return await retrying(() => history.recentPage(appId, sinceMs, after, this.pageSize), delaysPolicy(this.retryDelaysMs), { signal, onRetry });
     } catch (error) {
