@@ -1,7 +1,7 @@
 /**
  * One record's bytes → one event, or the precise reason it is not one.
  *
- * Decoding is the floor of the whole pipeline (README, "Performance"): the happy path is
+ * Decoding is the floor of the whole pipeline (docs/performance.md, "The engine"): the happy path is
  * UTF-8 → JSON.parse → the fast check in `validate.ts`, with no other allocation. Only a rejected
  * record pays for the zod schema, to say exactly what is wrong with it.
  */
