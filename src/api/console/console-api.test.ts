@@ -20,6 +20,7 @@ import { MemoryResponseStore } from '../../sinks/memory-store';
 import { detectorCatalog } from './app-routes';
 import { ConsoleBundle } from './bundle';
 import { MemorySessionStore } from './sessions';
+import type { DetectorsReply } from './wire';
 
 let local: LocalKinesis;
 let kinesis: KinesisClient;
@@ -194,7 +195,7 @@ describe('settings of an application', () => {
 
   test('the detectors are described with every parameter and its default', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/v1/admin/detectors', headers: bearer(ADMIN_TOKEN) });
-    const detectors = (response.json() as { detectors: { name: string; params: { name: string; default: unknown }[] }[] }).detectors;
+    const detectors = (response.json() as DetectorsReply).detectors;
     expect(detectors.map((d) => d.name).sort()).toEqual(builtInDetectors.map((d) => d.name).sort());
     expect(detectors.find((d) => d.name === 'login-brute-force')?.params).toContainEqual(expect.objectContaining({ name: 'threshold', default: 10 }));
   });
