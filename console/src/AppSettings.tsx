@@ -164,7 +164,7 @@ export function AppSettings({ appId }: { appId: string }) {
                         id={id(p.name)}
                         type="text"
                         inputMode={typeof p.default === 'number' ? 'numeric' : 'text'}
-                        placeholder={`default ${String(p.default)}`}
+                        placeholder={p.default === null ? undefined : `default ${String(p.default)}`}
                         value={f.params[p.name] ?? ''}
                         onChange={(e) => setDetector(d.name, (x) => ({ ...x, params: { ...x.params, [p.name]: e.target.value } }))}
                         aria-invalid={messages !== undefined}

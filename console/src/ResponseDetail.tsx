@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError, getResponse, revoke, type ConsoleResponse } from './api';
+import { ApiError, getResponse, revoke, type AgentResponse } from './api';
 import { Link } from './Link';
 import { paths } from './route';
 import { statusAt, Time, useNow } from './time';
@@ -8,7 +8,7 @@ import { UntrustedText } from './UntrustedText';
 /** One response: what it does, why (its evidence), and a Revoke button. */
 export function ResponseDetail({ appId, id }: { appId: string; id: string }) {
   const now = useNow();
-  const [response, setResponse] = useState<ConsoleResponse | null>(null);
+  const [response, setResponse] = useState<AgentResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

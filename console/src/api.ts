@@ -6,84 +6,34 @@
  * server answers with an HttpOnly session cookie, which the browser sends by itself, and a CSRF token
  * that this module keeps in memory only (not in localStorage or sessionStorage) and sends with every
  * state-changing call. A reload asks the server for it again with the cookie.
+ *
+ * The shapes of what the server sends and takes are not restated here: they come from
+ * src/api/console/wire.ts, which the server's routes use when they build their replies, so a change
+ * one side makes and the other does not follow fails `npm run typecheck`. The import is type-only
+ * (the build erases it, no server code comes along); the pages take the types from here.
  */
 
-export type ResponseStatus = 'active' | 'revoked' | 'expired';
+import type {
+  AgentResponse,
+  AppReply,
+  AppsReply,
+  AppSettings,
+  AppSummary,
+  DetectorInfo,
+  DetectorsReply,
+  ErrorReply,
+  FeedResponse,
+  FieldIssue,
+  Overview,
+  PlaybookCheck,
+  PlaybooksReply,
+  ResponseReply,
+  SessionInfo,
+  SettingsChange,
+  TokenRotation,
+} from '../../src/api/console/wire';
 
-export interface ConsoleResponse {
-  id: string;
-  appId: string;
-  action: 'ban' | 'redirect';
-  target: { type: 'ip' | 'user'; value: string };
-  redirectUrl: string | null;
-  detector: string;
-  reason: string;
-  evidence: { count: number; windowSeconds: number; firstSeen: string; lastSeen: string; samples: string[] };
-  createdAt: string;
-  expiresAt: string;
-  simulated: boolean;
-  revokedAt: string | null;
-  status: ResponseStatus;
-}
-
-export interface AppSummary {
-  appId: string;
-  createdAt: string;
-  updatedAt: string;
-  revision: number;
-  tokens: { id: string; createdAt: string }[];
-  settings: AppSettings;
-  playbooks: string[];
-}
-
-export interface AppSettings {
-  detectors?: Record<string, Record<string, unknown>>;
-  allowlist?: { ips?: string[]; users?: string[] };
-  repeatOffenders?: Record<string, number>;
-}
-
-export interface DetectorInfo {
-  name: string;
-  description: string;
-  /** Each parameter with its default and what it means. */
-  params: { name: string; default: number | string | boolean; description: string | null }[];
-}
-
-export interface AppSeries {
-  appId: string;
-  events: number[];
-  detections: Record<string, number[]>;
-  activeBans: number[];
-  activeRedirects: number[];
-}
-
-export interface Overview {
-  /** Start of each minute (epoch ms), oldest first. */
-  minutes: number[];
-  apps: AppSeries[];
-}
-
-export interface PlaybookCheck {
-  name: string;
-  origin: string;
-  ok: boolean;
-  /** What the playbook fires on (count, distinct, sequence) and its flags, when it is valid. */
-  summary: string | null;
-  problems: { line: number; col: number; path: string; message: string }[];
-}
-
-export interface FieldIssue {
-  /** Path in the application's settings: `detectors.login-brute-force.threshold`, `allowlist.ips[2]`. */
-  path: string;
-  message: string;
-}
-
-export interface SessionInfo {
-  csrfToken: string;
-  /** When the session ends whatever its use; it ends sooner after `idleMinutes` without use. */
-  endsAt: string;
-  idleMinutes: number;
-}
+export type { AgentResponse, AppSeries, AppSettings, AppSummary, DetectorInfo, FieldIssue, Overview, PlaybookCheck, ResponseStatus, SessionInfo, TokenRotation } from '../../src/api/console/wire';
 
 export class ApiError extends Error {
   constructor(
@@ -117,7 +67,8 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, 
     throw new ApiError(0, 'network', `Riposte is not reachable (${(error as Error).message})`);
   }
   if (response.status === 204) return undefined as T;
-  const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  // An error may come from a proxy, not Riposte: every field of ErrorReply is checked before use.
+  const payload = (await response.json().catch(() => ({}))) as Partial<Record<keyof ErrorReply, unknown>>;
   if (!response.ok) {
     const error = new ApiError(
       response.status,
@@ -162,35 +113,35 @@ export async function signOut(): Promise<void> {
   }
 }
 
-export const listApps = async (): Promise<AppSummary[]> => (await call<{ apps: AppSummary[] }>('GET', '/v1/admin/apps')).apps;
+export const listApps = async (): Promise<AppSummary[]> => (await call<AppsReply>('GET', '/v1/admin/apps')).apps;
 export const overview = (): Promise<Overview> => call<Overview>('GET', '/v1/admin/overview');
-export const detectors = async (): Promise<DetectorInfo[]> => (await call<{ detectors: DetectorInfo[] }>('GET', '/v1/admin/detectors')).detectors;
+export const detectors = async (): Promise<DetectorInfo[]> => (await call<DetectorsReply>('GET', '/v1/admin/detectors')).detectors;
 
-export const getResponse = async (appId: string, id: string): Promise<ConsoleResponse> =>
-  (await call<{ response: ConsoleResponse }>('GET', `${app(appId)}/responses/${encodeURIComponent(id)}`)).response;
+export const getResponse = async (appId: string, id: string): Promise<AgentResponse> =>
+  (await call<ResponseReply>('GET', `${app(appId)}/responses/${encodeURIComponent(id)}`)).response;
 
-export const revoke = async (appId: string, id: string): Promise<ConsoleResponse> =>
-  (await call<{ response: ConsoleResponse }>('POST', `${app(appId)}/responses/${encodeURIComponent(id)}/revoke`)).response;
+export const revoke = async (appId: string, id: string): Promise<AgentResponse> =>
+  (await call<ResponseReply>('POST', `${app(appId)}/responses/${encodeURIComponent(id)}/revoke`)).response;
 
 export const saveSettings = async (appId: string, settings: AppSettings): Promise<AppSummary> =>
-  (await call<{ app: AppSummary }>('PUT', `${app(appId)}/settings`, { settings })).app;
+  (await call<AppReply>('PUT', `${app(appId)}/settings`, { settings } satisfies SettingsChange)).app;
 
-export const playbooks = async (appId: string): Promise<PlaybookCheck[]> => (await call<{ playbooks: PlaybookCheck[] }>('GET', `${app(appId)}/playbooks`)).playbooks;
+export const playbooks = async (appId: string): Promise<PlaybookCheck[]> => (await call<PlaybooksReply>('GET', `${app(appId)}/playbooks`)).playbooks;
 
-export const rotateToken = (appId: string): Promise<{ token: string; revoked: number }> => call('POST', `${app(appId)}/token`);
+export const rotateToken = (appId: string): Promise<TokenRotation> => call<TokenRotation>('POST', `${app(appId)}/token`);
 
 /**
  * The live feed: server-sent events, each a response as it is written or revoked. EventSource
  * reconnects by itself after a dropped connection; a refused one (the session ended) it does not, so
  * that case is told apart here: signed out, or try again a little later.
  */
-export function openFeed(onResponse: (response: ConsoleResponse) => void, onState: (state: 'live' | 'reconnecting') => void): () => void {
+export function openFeed(onResponse: (response: FeedResponse) => void, onState: (state: 'live' | 'reconnecting') => void): () => void {
   let source: EventSource | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const open = () => {
     source = new EventSource('/v1/admin/feed', { withCredentials: true });
-    source.addEventListener('response', (event) => onResponse(JSON.parse((event as MessageEvent<string>).data) as ConsoleResponse));
+    source.addEventListener('response', (event) => onResponse(JSON.parse((event as MessageEvent<string>).data) as FeedResponse));
     source.addEventListener('open', () => onState('live'));
     source.addEventListener('error', () => {
       onState('reconnecting');

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ConsoleResponse, ResponseStatus } from './api';
+import type { AgentResponse, ResponseStatus } from './api';
 
 /** The clock, re-read every `everyMs`, so that what depends on it (a status, "3 min ago") moves on. */
 export function useNow(everyMs = 5000): number {
@@ -12,7 +12,7 @@ export function useNow(everyMs = 5000): number {
 }
 
 /** A response's state now: the server's is as of when it was sent. */
-export function statusAt(r: ConsoleResponse, now: number): ResponseStatus {
+export function statusAt(r: AgentResponse, now: number): ResponseStatus {
   if (r.revokedAt !== null) return 'revoked';
   return Date.parse(r.expiresAt) <= now ? 'expired' : 'active';
 }

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
-import { openFeed, type ConsoleResponse } from './api';
+import { openFeed, type AgentResponse } from './api';
 
 export interface FeedState {
   /** Newest change first; a response appears once, in its latest state. */
-  responses: ConsoleResponse[];
+  responses: AgentResponse[];
   connection: 'connecting' | 'live' | 'reconnecting';
 }
 

@@ -14,6 +14,7 @@ import { agentView } from './agent-view';
 import { decodeKey, encodeKey } from './cursor';
 import type { AuthHook } from './auth';
 import { apiError } from './errors';
+import type { AppsReply, ResponseReply } from './console/wire';
 
 export interface AppDirectory {
   readonly snapshot: { readonly apps: ReadonlyMap<string, AppRecord> };
@@ -50,7 +51,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
     apps: [...directory.snapshot.apps.values()]
       .sort((a, b) => (a.appId < b.appId ? -1 : 1))
       .map(describeApp),
-  }));
+  }) satisfies AppsReply);
 
   app.get('/v1/admin/apps/:appId/responses', { onRequest: deps.authenticate }, async (request) => {
     const { appId } = AppParams.parse(request.params);
@@ -83,6 +84,6 @@ export function registerAdmin(app: FastifyInstance, deps: AdminRouteDeps): void 
     if (revoked === undefined) throw apiError('unknown_response', appId, id);
     await notifier.changed([appId]);
     request.log.info({ appId, responseId: id }, 'response revoked');
-    return { response: agentView(revoked, now) };
+    return { response: agentView(revoked, now) } satisfies ResponseReply;
   });
 }

@@ -14,6 +14,7 @@ import { adminAccess } from './console/admin-access';
 import { adminCredentials } from './console/admin-credentials';
 import { registerConsole, type ConsoleDeps } from './console/register';
 import { MemorySessionStore } from './console/sessions';
+import type { ErrorReply } from './console/wire';
 import { packageVersion } from '../core/package-files';
 import type { ResponseReader } from '../core/ports';
 import { registerAdmin, type AppDirectory } from './admin';
@@ -174,13 +175,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (known === undefined) {
       request.log.error({ err: error, ...(request.appId === '' ? {} : { appId: request.appId }) }, 'request failed');
       const internal = apiError('internal');
-      return reply.code(internal.statusCode).send({ error: internal.code, message: internal.message, requestId: request.id });
+      return reply.code(internal.statusCode).send({ error: internal.code, message: internal.message, requestId: request.id } satisfies ErrorReply);
     }
-    return reply.code(known.statusCode).send({ error: known.code, message: known.message, requestId: request.id, ...known.details });
+    return reply.code(known.statusCode).send({ error: known.code, message: known.message, requestId: request.id, ...known.details } satisfies ErrorReply);
   });
   app.setNotFoundHandler((request, reply) => {
     const error = apiError('not_found', request.method, request.url.split('?', 1)[0] as string);
-    return reply.code(404).send({ error: error.code, message: error.message, requestId: request.id });
+    return reply.code(404).send({ error: error.code, message: error.message, requestId: request.id } satisfies ErrorReply);
   });
 
   const authenticateAgent = agentAuth(deps.registry);

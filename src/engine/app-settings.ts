@@ -66,7 +66,11 @@ const IngestSchema = z.strictObject({
 
 type DetectorOverrides = Record<string, Record<string, unknown>>;
 
-interface AppSettings {
+/**
+ * One application's settings, as written (no defaults filled in): an `apps.<id>` entry of the
+ * settings file, a registry record's settings, and what the console edits (src/api/console/wire.ts).
+ */
+export interface AppSettings {
   detectors?: DetectorOverrides;
   allowlist?: { ips?: string[]; users?: string[] };
   repeatOffenders?: Partial<RepeatOffenderPolicy>;

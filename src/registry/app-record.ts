@@ -4,6 +4,7 @@
  * playbooks (YAML kept verbatim; src/playbooks compiles them).
  */
 import { z } from 'zod';
+import type { AppSettings } from '../engine/app-settings';
 import { APP_ID, LIMITS } from '../events/schema';
 import { tokenId } from './tokens';
 
@@ -52,15 +53,30 @@ export function appIdProblem(appId: string): string | null {
   );
 }
 
-/** An application as the admin API and `riposte apps list` show it: token ids, never hashes. */
-export function describeApp(r: AppRecord): object {
+/**
+ * An application as the admin API (and so the console, src/api/console/wire.ts) and `riposte apps
+ * list` show it: token ids, never hashes.
+ */
+export interface AppSummary {
+  appId: string;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+  tokens: { id: string; createdAt: string }[];
+  settings: AppSettings;
+  /** The playbooks' names. */
+  playbooks: string[];
+}
+
+export function describeApp(r: AppRecord): AppSummary {
   return {
     appId: r.appId,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     revision: r.revision,
     tokens: r.tokens.map((t) => ({ id: tokenId(t.hash), createdAt: t.createdAt })),
-    settings: r.settings,
+    // Validated as AppSettings before it was stored (AppRegistry.configure); kept as written.
+    settings: r.settings as AppSettings,
     playbooks: r.playbooks.map((p) => p.name),
   };
 }

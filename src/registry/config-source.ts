@@ -7,7 +7,7 @@
 import { ownEntry } from '../core/own-entry';
 import type { AppConfig, AppConfigSource } from '../core/app-config';
 import { ConfigError } from '../core/config-errors';
-import { resolveAppConfig, type SettingsFile } from '../engine/app-settings';
+import { resolveAppConfig, type AppSettings, type SettingsFile } from '../engine/app-settings';
 import type { DetectorDefinition } from '../core/detector';
 import { silentLogger, type Logger } from '../core/ports';
 import type { AppRecord } from './app-record';
@@ -22,8 +22,6 @@ export interface RegistryConfigOptions {
   resolve?: AppConfigResolver;
   logger?: Logger;
 }
-
-type AppSettings = NonNullable<SettingsFile['defaults']>;
 
 interface Resolved {
   mark: string;

@@ -25,6 +25,7 @@ import type { PlaybookEntry } from '../../playbooks/provider';
 import { describeApp } from '../../registry/app-record';
 import type { AppRegistry } from '../../registry/registry';
 import { RegistryError } from '../../registry/store';
+import type { AppReply, DetectorInfo, DetectorsReply, ErrorReply, FieldIssue, PlaybooksReply, ResponseReply, TokenRotation } from './wire';
 
 export interface AppRouteDeps {
   directory: AppDirectory & { refresh(options?: { force?: boolean }): Promise<boolean> };
@@ -41,8 +42,12 @@ const AppParams = z.object({ appId: z.string() });
 const ResponseParams = z.object({ appId: z.string(), id: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'is not a response id') });
 const SettingsBody = z.strictObject({ settings: z.record(z.string(), z.unknown()) });
 
+/** A default the settings form can show as text; the form shows none for another kind of value. */
+const plainDefault = (value: unknown): DetectorInfo['params'][number]['default'] =>
+  typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
+
 /** A detector's parameters with their defaults (applied by its schema, so written once) and meanings. */
-export function detectorCatalog(definitions: readonly DetectorDefinition[]) {
+export function detectorCatalog(definitions: readonly DetectorDefinition[]): DetectorInfo[] {
   return definitions.map((d) => {
     const defaults = d.params.parse({}) as Record<string, unknown>;
     return {
@@ -50,7 +55,7 @@ export function detectorCatalog(definitions: readonly DetectorDefinition[]) {
       description: d.description,
       params: Object.entries(d.params.shape).map(([name, schema]) => ({
         name,
-        default: defaults[name],
+        default: plainDefault(defaults[name]),
         description: (schema as z.ZodType).description ?? null,
       })),
     };
@@ -64,7 +69,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
   };
   const catalog = detectorCatalog(deps.definitions);
 
-  app.get('/v1/admin/detectors', { onRequest: access }, async () => ({ detectors: catalog }));
+  app.get('/v1/admin/detectors', { onRequest: access }, async () => ({ detectors: catalog }) satisfies DetectorsReply);
 
   app.get('/v1/admin/apps/:appId/responses/:id', { onRequest: access }, async (request) => {
     const params = ResponseParams.safeParse(request.params);
@@ -73,7 +78,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
     known(appId);
     const response = await deps.reader.get(appId, id);
     if (response === undefined) throw apiError('unknown_response', appId, id);
-    return { response: agentView(response, deps.clock()) };
+    return { response: agentView(response, deps.clock()) } satisfies ResponseReply;
   });
 
   app.put('/v1/admin/apps/:appId/settings', { onRequest: access }, async (request) => {
@@ -89,15 +94,15 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
         const cause = error.cause instanceof ConfigError ? error.cause.issues : [];
         // The registry validates `apps.<appId>`; the form knows the application's own keys.
         const prefix = `apps.${appId}.`;
-        const issues = cause.map((i) => ({ path: i.path.startsWith(prefix) ? i.path.slice(prefix.length) : i.path, message: i.message }));
-        throw apiErrorWith('invalid_settings', { issues }, error.message);
+        const issues = cause.map((i): FieldIssue => ({ path: i.path.startsWith(prefix) ? i.path.slice(prefix.length) : i.path, message: i.message }));
+        throw apiErrorWith('invalid_settings', { issues } satisfies Pick<ErrorReply, 'issues'>, error.message);
       }
       if (error instanceof RegistryError && error.code === 'unknown_app') throw apiError('unknown_app', appId);
       throw error;
     }
     await directory.refresh({ force: true });
     request.log.info({ appId, revision: record.revision }, 'application settings changed from the console');
-    return { app: describeApp(record) };
+    return { app: describeApp(record) } satisfies AppReply;
   });
 
   app.get('/v1/admin/apps/:appId/playbooks', { onRequest: access }, async (request) => {
@@ -116,7 +121,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
           problems: check.ok ? [] : check.problems.map(({ line, col, path, message }) => ({ line, col, path, message })),
         };
       }),
-    };
+    } satisfies PlaybooksReply;
   });
 
   app.post('/v1/admin/apps/:appId/token', { onRequest: access }, async (request, reply) => {
@@ -126,7 +131,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
     await directory.refresh({ force: true });
     request.log.info({ appId, revoked }, 'agent token rotated from the console');
     reply.header('cache-control', 'no-store');
-    return { token, revoked };
+    return { token, revoked } satisfies TokenRotation;
   });
 }
 

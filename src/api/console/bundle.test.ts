@@ -3,19 +3,34 @@
  * when it is missing — once, however many processes start at once — and the image layout (a build,
  * no sources) serves its newest build. Real Vite builds, in a copy of the console's sources.
  */
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from '../../../scripts/lib/repo-root';
 import { imageLayout } from '../../../test/helpers/console-build';
 import { RecordingLogger } from '../../../test/helpers/recording-logger';
 import { ConsoleBundle, SHARED_SOURCES, sourceHash } from './bundle';
 
+/** The files under src/ that the console's sources import (type-only imports included), from the repository's root. */
+function serverImports(): string[] {
+  const sources = join(REPO_ROOT, 'console', 'src');
+  const found = new Set<string>();
+  for (const name of readdirSync(sources, { recursive: true, encoding: 'utf8' })) {
+    if (!/\.tsx?$/.test(name)) continue;
+    const file = join(sources, name);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s+'([^']+)'/g)) {
+      const target = relative(REPO_ROOT, resolve(dirname(file), specifier as string));
+      if (target.startsWith('src/')) found.add(`${target}.ts`);
+    }
+  }
+  return [...found].sort();
+}
+
 const checkout = mkdtempSync(join(tmpdir(), 'riposte-console-checkout-'));
 beforeAll(() => {
   cpSync(join(REPO_ROOT, 'console'), join(checkout, 'console'), { recursive: true });
   cpSync(join(REPO_ROOT, 'package-lock.json'), join(checkout, 'package-lock.json'));
-  for (const file of SHARED_SOURCES) cpSync(join(REPO_ROOT, file), join(checkout, file), { recursive: true });
+  for (const file of new Set([...SHARED_SOURCES, ...serverImports()])) cpSync(join(REPO_ROOT, file), join(checkout, file), { recursive: true });
   symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules')), join(checkout, 'node_modules'), 'dir');
 });
 afterAll(() => rmSync(checkout, { recursive: true, force: true }));
@@ -44,9 +59,14 @@ describe('the console bundle', () => {
     expect(builds(logger)).toBe(1);
   }, 120_000);
 
-  test('server code the console imports is part of its sources: changing it is a new hash', async () => {
+  test('every server file the console imports is hashed with its sources (SHARED_SOURCES)', () => {
+    expect(serverImports()).toEqual(expect.arrayContaining(['src/core/untrusted-text.ts', 'src/api/console/wire.ts']));
+    expect(SHARED_SOURCES).toEqual(expect.arrayContaining(serverImports()));
+  });
+
+  test.each(serverImports())('server code the console imports is part of its sources: changing %s is a new hash', async (file) => {
     const before = await sourceHash(checkout);
-    const shared = join(checkout, 'src/core/untrusted-text.ts');
+    const shared = join(checkout, file);
     const text = readFileSync(shared, 'utf8');
     writeFileSync(shared, `${text}\n`);
     try {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { z } from 'zod';
 import { builtInDetectors } from '../../../detectors';
 import { ADMIN_TOKEN, banResponse, bearer, startApiHarness, type ApiHarness } from '../../../test/helpers/api-harness';
 import { FAKE_SCRIPT, imageLayout } from '../../../test/helpers/console-build';
@@ -16,8 +17,10 @@ import { startLocalKinesis, type LocalKinesis } from '../../../test/helpers/loca
 import { FileRegistryStore } from '../../registry/file-store';
 import { AppRegistry } from '../../registry/registry';
 import { MemoryResponseStore } from '../../sinks/memory-store';
+import { detectorCatalog } from './app-routes';
 import { ConsoleBundle } from './bundle';
 import { MemorySessionStore } from './sessions';
+import type { DetectorsReply } from './wire';
 
 let local: LocalKinesis;
 let kinesis: KinesisClient;
@@ -192,9 +195,19 @@ describe('settings of an application', () => {
 
   test('the detectors are described with every parameter and its default', async () => {
     const response = await api.app.inject({ method: 'GET', url: '/v1/admin/detectors', headers: bearer(ADMIN_TOKEN) });
-    const detectors = (response.json() as { detectors: { name: string; params: { name: string; default: unknown }[] }[] }).detectors;
+    const detectors = (response.json() as DetectorsReply).detectors;
     expect(detectors.map((d) => d.name).sort()).toEqual(builtInDetectors.map((d) => d.name).sort());
     expect(detectors.find((d) => d.name === 'login-brute-force')?.params).toContainEqual(expect.objectContaining({ name: 'threshold', default: 10 }));
+  });
+
+  test('a parameter with no plain default is described with default null (the form then shows none)', () => {
+    const params = z.object({ threshold: z.int().default(10), label: z.string().optional(), paths: z.array(z.string()).default(['/login']) });
+    const [described] = detectorCatalog([{ name: 'probe', description: 'd', params, plan: () => { throw new Error('the catalog does not plan'); } }]);
+    expect(described?.params.map((p) => [p.name, p.default])).toEqual([
+      ['threshold', 10],
+      ['label', null],
+      ['paths', null],
+    ]);
   });
 });
 

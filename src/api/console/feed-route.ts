@@ -18,6 +18,7 @@ import type { ChangeFeed } from '../../cache/change-feed';
 import { changeKeyOf, type Logger, type ResponseReader } from '../../core/ports';
 import { CONSOLE_HEADERS } from './security-headers';
 import type { SessionStore } from './sessions';
+import type { FeedResponse } from './wire';
 
 export interface FeedRouteDeps {
   directory: AppDirectory;
@@ -172,7 +173,7 @@ class FeedStream {
       for (const r of page) {
         if (cursor.sent.get(r.id) === r.changeKey) continue;
         cursor.sent.set(r.id, r.changeKey);
-        this.write(`event: response\ndata: ${JSON.stringify(agentView(r, now))}\n\n`);
+        this.write(`event: response\ndata: ${JSON.stringify(agentView(r, now) satisfies FeedResponse)}\n\n`);
       }
       const last = page.at(-1)?.changeKey;
       if (last !== undefined && last > cursor.after) cursor.after = last;

@@ -15,16 +15,9 @@ import type { AuthHook } from '../auth';
 import type { AppDirectory } from '../admin';
 import type { StoredResponse } from '../../core/ports';
 import { MINUTE_MS, type EventCounts } from './event-counts';
+import type { AppSeries, Overview } from './wire';
 
 export const OVERVIEW_MINUTES = 60;
-
-export interface AppSeries {
-  appId: string;
-  events: number[];
-  detections: Record<string, number[]>;
-  activeBans: number[];
-  activeRedirects: number[];
-}
 
 /** What the overview reads of the responses table: every response in force at or after `sinceMs`. */
 export interface ResponseTimeline {
@@ -83,6 +76,6 @@ export function registerOverview(app: FastifyInstance, deps: OverviewRouteDeps):
         return { appId, events, ...responseSeries(responses, minutes, now) };
       }),
     );
-    return { minutes, apps };
+    return { minutes, apps } satisfies Overview;
   });
 }

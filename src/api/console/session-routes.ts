@@ -12,6 +12,7 @@ import { formatIssues } from '../../events/schema';
 import { refuseCrossSite, SESSION_COOKIE, sessionCookie } from './admin-access';
 import type { AdminCredentials } from './admin-credentials';
 import { sessionKey, type ConsoleSession, type SessionStore } from './sessions';
+import type { SessionInfo } from './wire';
 
 export interface SessionRouteDeps {
   credentials: AdminCredentials;
@@ -34,7 +35,7 @@ function cookie(request: FastifyRequest, value: string, expired = false): string
   return attributes.join('; ');
 }
 
-const describe = (session: ConsoleSession, sessions: SessionStore) => ({
+const describe = (session: ConsoleSession, sessions: SessionStore): SessionInfo => ({
   csrfToken: session.csrf,
   endsAt: new Date(session.endsAtMs).toISOString(),
   idleMinutes: Math.round(sessions.times.idleMs / 60_000),
