@@ -16,7 +16,7 @@
  * processes, an address gets n times the budget. That is still a few guesses a minute, against a
  * token of at least 16 characters.
  */
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../core/ports';
 import { actorIpKey, DEFAULT_IPV6_PREFIX } from '../../events/actor-ip';
 import { checkBucketRate, TokenBuckets, type BucketRate } from '../token-buckets';
 
@@ -65,6 +65,9 @@ interface Unlogged {
 
 const ALL = 'all';
 
+/** Where the warnings go: the request's logger. */
+type WarnLog = Pick<Logger, 'warn'>;
+
 export class SignInLimiter {
   readonly #limits: SignInLimits;
   readonly #clock: () => number;
@@ -97,7 +100,7 @@ export class SignInLimiter {
    * Why a token from `ip` may not be checked now, or undefined when it may. Counted and (at most once
    * per address per logEveryMs) logged when refused; takes nothing.
    */
-  refusal(ip: string, way: SignInWay, log: FastifyBaseLogger): SignInRefusal | undefined {
+  refusal(ip: string, way: SignInWay, log: WarnLog): SignInRefusal | undefined {
     const address = addressKey(ip);
     const ownWait = this.#addresses.waitSeconds(address, this.#limits.perAddress);
     const limit: SignInLimit = ownWait > 0 ? 'address' : 'overall';
@@ -111,7 +114,7 @@ export class SignInLimiter {
   }
 
   /** A wrong token came from `ip`: one failure off its budget and off everyone's. */
-  failed(ip: string, way: SignInWay, log: FastifyBaseLogger): void {
+  failed(ip: string, way: SignInWay, log: WarnLog): void {
     const address = addressKey(ip);
     this.#addresses.take(address, this.#limits.perAddress);
     this.#overall.take(ALL, this.#limits.overall);
@@ -124,7 +127,7 @@ export class SignInLimiter {
    * the failures and refusals since its last line, this one included: a guesser's every attempt would
    * otherwise be a line (/metrics counts each).
    */
-  #note(source: string, what: 'failed' | 'refused', log: FastifyBaseLogger, fields: Record<string, unknown>): void {
+  #note(source: string, what: 'failed' | 'refused', log: WarnLog, fields: Record<string, unknown>): void {
     const now = this.#clock();
     let unlogged = this.#unlogged.get(source);
     if (unlogged === undefined) {
