@@ -2,6 +2,23 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, signIn, type SessionInfo } from './api';
 
 /**
+ * What the page says when a sign-in fails. After too many wrong tokens the server refuses every token
+ * from this address (the right one too) until Retry-After: the page says so, and when to try again,
+ * rather than "not valid", which would send the person to look for another token.
+ */
+function refusal(failure: unknown): string {
+  if (!(failure instanceof ApiError)) return (failure as Error).message;
+  if (failure.status === 401) return 'That admin token is not valid.';
+  if (failure.code === 'sign_in_limited') {
+    const wait = failure.retryAfterSeconds === undefined ? 'a little while' : `${failure.retryAfterSeconds} s`;
+    // `overall`: wrong tokens from many addresses at once, a spray this address may have no part in.
+    const from = failure.details.limit === 'overall' ? 'on this server (from many addresses)' : 'from this address';
+    return `Too many failed sign-ins ${from}; try again in ${wait}. Until then no token is checked, not even the right one.`;
+  }
+  return failure.message;
+}
+
+/**
  * The admin token goes once to the server, in a POST body, and is dropped from the page as soon as
  * it has been sent: the session cookie carries the session from then on.
  */
@@ -20,7 +37,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (session: SessionIn
       onSignedIn(session);
     } catch (failure) {
       setToken('');
-      setError(failure instanceof ApiError && failure.status === 401 ? 'That admin token is not valid.' : (failure as Error).message);
+      setError(refusal(failure));
     } finally {
       setBusy(false);
     }

@@ -41,6 +41,10 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues: FieldIssue[] = [],
+    /** From a 429's Retry-After: how long the server asks to be left alone. */
+    readonly retryAfterSeconds?: number,
+    /** The error's other details (e.g. `limit` of sign_in_limited). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -75,6 +79,8 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, 
       typeof payload.error === 'string' ? payload.error : 'error',
       typeof payload.message === 'string' ? payload.message : `${method} ${path} answered ${response.status}`,
       Array.isArray(payload.issues) ? (payload.issues as FieldIssue[]) : [],
+      retryAfter(response.headers.get('retry-after')),
+      payload,
     );
     if (response.status === 401 && path !== '/v1/admin/session') {
       csrfToken = undefined;
@@ -83,6 +89,12 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, 
     throw error;
   }
   return payload as T;
+}
+
+/** Retry-After in seconds (the server sends seconds, never an HTTP date). */
+function retryAfter(header: string | null): number | undefined {
+  const seconds = header === null ? NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 const app = (appId: string) => `/v1/admin/apps/${encodeURIComponent(appId)}`;

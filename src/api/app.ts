@@ -14,6 +14,8 @@ import { adminAccess } from './console/admin-access';
 import { adminCredentials } from './console/admin-credentials';
 import { registerConsole, type ConsoleDeps } from './console/register';
 import { MemorySessionStore } from './console/sessions';
+import { SignInLimiter, type SignInLimits } from './console/sign-in-limit';
+import { registerSignInMetrics } from './console/sign-in-metrics';
 import type { ErrorReply } from './console/wire';
 import { packageVersion } from '../core/package-files';
 import type { ResponseReader } from '../core/ports';
@@ -54,6 +56,8 @@ export interface ApiDeps {
   /** The registry `/metrics` serves; HTTP metrics are registered on it. */
   metrics?: Registry;
   limits?: Partial<ApiLimits>;
+  /** The limit on wrong admin tokens (src/api/console/sign-in-limit.ts); DEFAULT_SIGN_IN_LIMITS for what is not given. */
+  signInLimits?: Partial<SignInLimits>;
   /** Each application's ingest rate (its settings: rateFromSettings); DEFAULT_INGEST_RATE for all without it. */
   ingestRate?: IngestRateSource;
   reads?: ReadOptions;
@@ -198,13 +202,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // no admin token configured it answers 404 admin_off, which says how to turn it on.
   const credentials = deps.console?.credentials ?? adminCredentials({ token: deps.adminToken });
   const sessions = deps.console?.sessions ?? new MemorySessionStore();
-  const access = adminAccess(credentials, sessions);
+  const check = { credentials, limiter: new SignInLimiter(deps.signInLimits, clock) };
+  registerSignInMetrics(deps.metrics ?? new Registry(), check.limiter);
+  const access = adminAccess(check, sessions);
   registerAdmin(app, { directory: deps.registry, reader: deps.reader, notifier, authenticate: access, clock });
   registerConsole(app, deps.console ?? {}, {
     directory: deps.registry,
     reader: deps.reader,
     feed: deps.feed,
-    credentials,
+    check,
     sessions,
     access,
     clock,

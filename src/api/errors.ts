@@ -9,6 +9,13 @@ export const API_ERRORS = {
   admin_unauthorized: { status: 401, message: () => 'this endpoint requires the admin token: send Authorization: Bearer <RIPOSTE_ADMIN_TOKEN>' },
   // The console's session (src/api/console): a cookie, and a CSRF token on every state-changing call.
   session_required: { status: 401, message: () => 'no console session, or it has ended: sign in again with the admin token' },
+  // Wrong admin tokens, per address and from all (src/api/console/sign-in-limit.ts): the token is not
+  // checked at all, so a right one is refused too; that is what makes guessing pointless.
+  sign_in_limited: {
+    status: 429,
+    message: (from: string, retryAfterSeconds: number) =>
+      `too many wrong admin tokens ${from}: for ${retryAfterSeconds} s no admin token is checked from there, and the right one is refused too; try again after Retry-After`,
+  },
   csrf_refused: { status: 403, message: (detail: string) => `refused as a possible cross-site request: ${detail}` },
   admin_off: { status: 404, message: () => 'the admin API is off on this server: set RIPOSTE_ADMIN_TOKEN (riposte start makes one on its first start)' },
   invalid_settings: { status: 400, message: (detail: string) => `the settings are not valid, nothing was changed: ${detail}` },

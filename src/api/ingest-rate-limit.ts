@@ -6,13 +6,15 @@
  * its bodies: it neither fills the shared write buffer nor the shard the others write to.
  *
  * A request larger than the whole burst is let through when the bucket is full (taking it below
- * zero), else an application with a small burst could never send a full batch.
+ * zero), else an application with a small burst could never send a full batch. The buckets' arithmetic
+ * is src/api/token-buckets.ts, shared with the limit on wrong admin tokens.
  *
  * The rates come from the per-application settings (`ingest: { eventsPerSecond, burstEvents }`, in
  * the registry or RIPOSTE_SETTINGS), so an operator can give a big application more and a noisy one
  * less without a restart.
  */
 import { ownEntry } from '../core/own-entry';
+import { TokenBuckets } from './token-buckets';
 
 export interface IngestRate {
   eventsPerSecond: number;
@@ -30,35 +32,32 @@ export type IngestRateSource = (appId: string) => IngestRate;
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number; rate: IngestRate };
 
-interface Bucket {
-  tokens: number;
-  atMs: number;
-}
+/**
+ * Applications with a bucket at once: far above any deployment's applications (each is one the
+ * registry holds, since only its token reaches the limiter), there so the table is bounded by
+ * construction. A bucket refilled to its burst is dropped anyway (token-buckets.ts), so the table holds
+ * only the applications that sent in the last few seconds.
+ */
+const MAX_APPLICATIONS = 100_000;
 
 export class IngestRateLimiter {
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: TokenBuckets;
   /** Events refused, per application, for /metrics. */
   readonly refused = new Map<string, number>();
 
   constructor(
     private readonly rateOf: IngestRateSource,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    clock: () => number = Date.now,
+  ) {
+    this.#buckets = new TokenBuckets(MAX_APPLICATIONS, clock);
+  }
 
   take(appId: string, events: number): RateDecision {
     const rate = this.rateOf(appId);
-    const now = this.clock();
-    let bucket = this.#buckets.get(appId);
-    if (bucket === undefined) this.#buckets.set(appId, (bucket = { tokens: rate.burstEvents, atMs: now }));
-    bucket.tokens = Math.min(rate.burstEvents, bucket.tokens + ((now - bucket.atMs) / 1000) * rate.eventsPerSecond);
-    bucket.atMs = now;
-    const needed = Math.min(events, rate.burstEvents);
-    if (bucket.tokens >= needed) {
-      bucket.tokens -= events;
-      return { ok: true };
-    }
+    const retryAfterSeconds = this.#buckets.take(appId, { perSecond: rate.eventsPerSecond, burst: rate.burstEvents }, events);
+    if (retryAfterSeconds === 0) return { ok: true };
     this.refused.set(appId, (this.refused.get(appId) ?? 0) + events);
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((needed - bucket.tokens) / rate.eventsPerSecond)), rate };
+    return { ok: false, retryAfterSeconds, rate };
   }
 }
 

@@ -196,4 +196,19 @@ describe('the console', () => {
     expect(status).toBe(401);
     expect(pageErrors).toEqual([]);
   });
+
+  // Last: it locks this address (the browser's and the test's, both 127.0.0.1) out of signing in.
+  test('after too many wrong tokens from this address the right one is refused, and the page says when to try again', async () => {
+    let refused = 0;
+    for (let i = 0; i < 20 && refused === 0; i++) {
+      const response = await fetch(`${riposte.url}/v1/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `rpa_wrong-${i}-0000000000000000` }) });
+      if (response.status === 429) refused = Number(response.headers.get('retry-after'));
+    }
+    expect(refused).toBeGreaterThan(0);
+    await page.getByLabel('Admin token').fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /^Too many failed sign-ins from this address; try again in \d+ s\./ }).waitFor({ timeout: 5000 });
+    expect(await browser.context.cookies()).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -7,9 +7,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, challenge, type AuthHook } from '../auth';
-import { apiError } from '../errors';
+import { apiError, apiErrorWith } from '../errors';
 import { secretsEqual } from '../../registry/tokens';
 import type { AdminCredentials } from './admin-credentials';
+import type { SignInLimiter, SignInWay } from './sign-in-limit';
 import type { ConsoleSession, SessionStore } from './sessions';
 
 declare module 'fastify' {
@@ -57,12 +58,36 @@ export function refuseCrossSite(request: FastifyRequest): void {
   if (from.host !== to) throw apiError('csrf_refused', `Origin ${JSON.stringify(origin)} is not this server`);
 }
 
-export function adminAccess(credentials: AdminCredentials, sessions: SessionStore): AuthHook {
+/** The admin token, and the limit on wrong ones (sign-in-limit.ts): every check of it goes through both. */
+export interface AdminTokenCheck {
+  credentials: AdminCredentials;
+  limiter: SignInLimiter;
+}
+
+/**
+ * Whether `token` is the admin token. Throws 429 sign_in_limited, without looking at the token, while
+ * the request's address (or every address) has sent too many wrong ones; a wrong one is counted.
+ */
+export function isAdminToken(check: AdminTokenCheck, request: FastifyRequest, reply: FastifyReply, token: string, way: SignInWay): boolean {
+  const refusal = check.limiter.refusal(request.ip, way, request.log);
+  if (refusal !== undefined) {
+    reply.header('retry-after', String(refusal.retryAfterSeconds));
+    const from = refusal.limit === 'address' ? `from ${refusal.address}` : 'from all addresses together';
+    throw apiErrorWith('sign_in_limited', { limit: refusal.limit }, from, refusal.retryAfterSeconds);
+  }
+  if (check.credentials.verify(token)) return true;
+  check.limiter.failed(request.ip, way, request.log);
+  return false;
+}
+
+export function adminAccess(check: AdminTokenCheck, sessions: SessionStore): AuthHook {
+  const { credentials } = check;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!credentials.configured) throw apiError('admin_off');
     const token = bearerToken(request.headers.authorization);
     if (token !== undefined) {
-      if (token === '' || !credentials.verify(token)) {
+      // An Authorization header that is not `Bearer <token>` guesses nothing.
+      if (token === '' || !isAdminToken(check, request, reply, token, 'bearer')) {
         challenge(reply);
         throw apiError('admin_unauthorized');
       }

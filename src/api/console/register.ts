@@ -10,6 +10,7 @@ import type { ChangeFeed } from '../../cache/change-feed';
 import type { DetectorDefinition } from '../../core/detector';
 import type { ResponseReader } from '../../core/ports';
 import type { AppRegistry } from '../../registry/registry';
+import type { AdminTokenCheck } from './admin-access';
 import type { AdminCredentials } from './admin-credentials';
 import { registerAppRoutes } from './app-routes';
 import type { ConsoleBundle } from './bundle';
@@ -40,7 +41,8 @@ export interface ConsoleWiring {
   directory: AppDirectory & { refresh(options?: { force?: boolean }): Promise<boolean> };
   reader: ResponseReader;
   feed: ChangeFeed;
-  credentials: AdminCredentials;
+  /** The admin credentials and the limit on wrong tokens. */
+  check: AdminTokenCheck;
   sessions: SessionStore;
   access: AuthHook;
   clock: () => number;
@@ -53,7 +55,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps, wiring:
   const counts = deps.counts ?? new MemoryEventCounts();
   countAcceptedEvents(app, counts, clock);
   if (deps.bundle !== undefined) registerPages(app, deps.bundle);
-  registerSessionRoutes(app, { credentials: wiring.credentials, sessions: wiring.sessions, access });
+  registerSessionRoutes(app, { check: wiring.check, sessions: wiring.sessions, access });
   const noHistory: ResponseTimeline = { recent: async () => [] };
   registerOverview(app, { directory, timeline: deps.timeline ?? noHistory, counts, access, clock });
   registerFeed(app, { directory, reader, feed: wiring.feed, sessions: wiring.sessions, access, clock, closing: wiring.closing, held: wiring.held, timing: deps.feedTiming });
