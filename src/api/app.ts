@@ -56,6 +56,11 @@ export interface ApiDeps {
   /** The registry `/metrics` serves; HTTP metrics are registered on it. */
   metrics?: Registry;
   limits?: Partial<ApiLimits>;
+  /**
+   * The proxies in front of the server (addresses, CIDR ranges): the client's address is read from
+   * X-Forwarded-For past them. None, the default, ignores the header, which anyone can write.
+   */
+  trustedProxies?: readonly string[];
   /** The limit on wrong admin tokens (src/api/console/sign-in-limit.ts); DEFAULT_SIGN_IN_LIMITS for what is not given. */
   signInLimits?: Partial<SignInLimits>;
   /** Each application's ingest rate (its settings: rateFromSettings); DEFAULT_INGEST_RATE for all without it. */
@@ -85,6 +90,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes,
     return503OnClosing: true,
+    // Behind a load balancer every request comes from its address: without this, the admin sign-in
+    // limit would lock every client out together, and the logs would name the balancer.
+    // (A count of hops is not offered: fastify trusts no hop count, since it cannot tell a proxy from
+    // a client that sends as many X-Forwarded-For entries.)
+    trustProxy: deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     // Keep-alive connections idle at close are closed, not left to time out.
     forceCloseConnections: 'idle',
     // An id from a proxy in front is kept if it is sane, so one request can be followed across logs.

@@ -15,9 +15,16 @@ describe('the environment', () => {
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": Invalid option: expected one of'],
     ['RIPOSTE_STREAM', 'my stream', 'RIPOSTE_STREAM="my stream": Invalid string'],
     ['RIPOSTE_USE_AWS', 'true', 'RIPOSTE_USE_AWS="true": must be 1 (use real AWS) or 0 (the default)'],
+    ['RIPOSTE_TRUSTED_PROXIES', '10.0.0.0/16, my-balancer', 'RIPOSTE_TRUSTED_PROXIES="10.0.0.0/16, my-balancer": "my-balancer" is not an address, a CIDR range'],
+    ['RIPOSTE_TRUSTED_PROXIES', '10.0.0.0/33', 'RIPOSTE_TRUSTED_PROXIES="10.0.0.0/33": "10.0.0.0/33" is not an address'],
   ])('refuses %s=%s, naming the variable, the value and what is allowed', (name, value, message) => {
     expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
     expect(() => loadEnv({ [name]: value })).toThrow(message);
+  });
+
+  it('reads the trusted proxies as a list: addresses, CIDR ranges, named ranges', () => {
+    expect(loadEnv({}).RIPOSTE_TRUSTED_PROXIES).toEqual([]);
+    expect(loadEnv({ RIPOSTE_TRUSTED_PROXIES: ' 10.0.0.0/16,fd00::/8 ,loopback,192.0.2.7' }).RIPOSTE_TRUSTED_PROXIES).toEqual(['10.0.0.0/16', 'fd00::/8', 'loopback', '192.0.2.7']);
   });
 
   it('lists every problem at once, and never shows a token', () => {

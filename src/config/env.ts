@@ -7,6 +7,7 @@
  * AWS_ENDPOINT_URL_SQS, credentials) is not repeated here; `awsEndpointsConfigured` only looks at
  * whether endpoints are set, to decide between AWS and the embedded services.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EnvError } from '../core/config-errors';
 
@@ -14,6 +15,17 @@ const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =
   z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`);
 const seconds = (fallback: number) => wholeNumber('a whole number of seconds (0 or more)', 0).default(fallback);
 const name = /^[a-zA-Z0-9_.-]+$/;
+
+const trustedProxies = (list: string): string[] => list.split(',').map((e) => e.trim()).filter((e) => e !== '');
+/** What fastify's trustProxy (proxy-addr) takes: an address, a CIDR range, or a named range. */
+function isProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 export const EnvSchema = z.object({
   RIPOSTE_STREAM: z.string().min(1).max(128).regex(name).default('riposte-events').describe('Kinesis stream of agent events.'),
@@ -48,6 +60,17 @@ export const EnvSchema = z.object({
     .min(1)
     .optional()
     .describe('Address the APIs listen on (default: 127.0.0.1 for riposte start, this machine only; 0.0.0.0 for riposte serve). --host overrides it.'),
+  RIPOSTE_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const entries = trustedProxies(value ?? '');
+      for (const bad of entries.filter((e) => !isProxyEntry(e))) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not an address, a CIDR range (10.0.0.0/16, fd00::/8) or one of loopback, linklocal, uniquelocal` });
+      return entries;
+    })
+    .describe(
+      "The proxies in front of the APIs (a load balancer's addresses: a CIDR range, e.g. 10.0.0.0/16; comma-separated). The client's address is read from X-Forwarded-For past them; without it the header is ignored, as anyone can write it. Decides which address the admin sign-in limit and the request logs name.",
+    ),
   RIPOSTE_METRICS_PORT: wholeNumber('a port number from 0 to 65535', 0, 65535)
     .optional()
     .describe('Serve /metrics on this port of its own (on HOST) instead of beside the APIs, e.g. to keep it off the load balancer.'),

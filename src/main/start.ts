@@ -190,6 +190,7 @@ export async function startRiposte(o: StartOptions): Promise<RunningRiposte> {
       metrics,
       stopping: apiStopping,
       failures,
+      trustedProxies: env.RIPOSTE_TRUSTED_PROXIES,
     });
     gauge(metrics, 'riposte_http_requests_in_flight', 'HTTP requests being served (held long-polls included); a stop waits for them.', [], (set) => set({}, apiStopping.inFlight));
     // The embedded default is for one machine: reachable from elsewhere only when asked (--host, HOST).

@@ -162,3 +162,37 @@ describe('SignInLimiter', () => {
     expect(() => new SignInLimiter(limits)).toThrow(message);
   });
 });
+
+describe('behind a load balancer (RIPOSTE_TRUSTED_PROXIES)', () => {
+  const BALANCER = '10.0.0.5';
+  /** A sign-in as a load balancer forwards it: from the balancer's address, the client's in X-Forwarded-For. */
+  const forwarded = (harness: ApiHarness, client: string, token: string) =>
+    harness.app.inject({ method: 'POST', url: '/v1/admin/session', remoteAddress: BALANCER, headers: { 'x-forwarded-for': client }, payload: { token } });
+
+  test('with the balancer trusted, each client behind it has its own budget', async () => {
+    const behind = await startApiHarness({ kinesis, overrides: { trustedProxies: ['10.0.0.0/16'] } });
+    try {
+      for (let i = 0; i < BURST; i++) expect((await forwarded(behind, '198.51.100.7', WRONG)).statusCode).toBe(401);
+      const refused = await forwarded(behind, '198.51.100.7', WRONG);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ limit: 'address', message: expect.stringContaining('from 198.51.100.7:') });
+      // Another client through the same balancer is not locked out with it.
+      expect((await forwarded(behind, '198.51.100.8', WRONG)).statusCode).toBe(401);
+      expect((await forwarded(behind, '198.51.100.8', ADMIN_TOKEN)).statusCode).toBe(200);
+    } finally {
+      await behind.close();
+    }
+  });
+
+  test('with no proxy trusted (the default), X-Forwarded-For is ignored: a locked-out address cannot claim a fresh one', async () => {
+    const direct = await startApiHarness({ kinesis });
+    try {
+      for (let i = 0; i < BURST; i++) expect((await forwarded(direct, `198.51.100.${i}`, WRONG)).statusCode).toBe(401);
+      const refused = await forwarded(direct, '198.51.100.200', WRONG);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ limit: 'address', message: expect.stringContaining(`from ${BALANCER}:`) });
+    } finally {
+      await direct.close();
+    }
+  });
+});
