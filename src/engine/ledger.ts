@@ -107,8 +107,10 @@ export class ResponseLedger {
   private async readPage(history: ResponseHistory, appId: string, sinceMs: number, after: string | undefined, signal: AbortSignal | undefined): Promise<HistoryPage | undefined> {
     const onRetry = (error: unknown, next: { delayMs: number }): void => this.logger.warn({ appId, err: error, retryInMs: next.delayMs }, 'cannot read past responses; retrying');
     // Loaded at the first read: the retry policy is written with rxjs, a tenth of the start of a
-    // `riposte replay`, which reads no history.
-    const { delaysPolicy, retrying } = await import('../shared/retry');
+    // `riposte replay`, which reads no history. With require, not import(): under tsx (the test
+    // fixtures' and benchmarks' runner) import() goes to Node's ESM loader, which cannot load .ts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { delaysPolicy, retrying } = require('../shared/retry') as typeof import('../shared/retry');
     try {
       return await retrying(() => history.recentPage(appId, sinceMs, after, this.pageSize), delaysPolicy(this.retryDelaysMs), { signal, onRetry });
     } catch (error) {
