@@ -26,3 +26,13 @@ test('a kinesis-local process that is closed does not report a failure', async (
   expect(kinesis.process.exitCode !== null || kinesis.process.signalCode !== null).toBe(true);
   expect(await settled(kinesis.failed)).toBe('not yet');
 }, 90_000);
+
+test('an in-memory kinesis-local is closed without waiting for its own shutdown', async () => {
+  const kinesis = await startKinesisLocal();
+  const kill = jest.spyOn(kinesis.process, 'kill');
+  await kinesis.close();
+  // Killed, not asked first: its SIGTERM shutdown takes ~5 s, and nothing in memory needs it.
+  expect(kill.mock.calls).toEqual([['SIGKILL']]);
+  expect(kinesis.process.signalCode).toBe('SIGKILL');
+}, 90_000);
+
